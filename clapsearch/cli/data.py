@@ -1,0 +1,127 @@
+"""`clapsearch data`: build training manifests (Debian packages, shared labelled sets)."""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clapsearch.data import debian, sources
+from clapsearch.data.manifest import Clip, merge_parts, write_jsonl
+
+app = typer.Typer(help="Build audio-caption training manifests (JSONL) from openly licensed sources.",
+                  no_args_is_help=True)
+console = Console()
+log = logging.getLogger(__name__)
+
+
+@app.command("debian")
+def debian_cmd(
+    out: Path = typer.Option(..., "--out", help="Corpus folder: manifest.jsonl, datacard.json, audio/<package>/."),
+    packages: Optional[str] = typer.Option(None, "--packages", help="Comma-separated subset (default: all known)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Folder for downloaded .debs (default <out>/debs)."),
+    force: bool = typer.Option(False, "--force", help="Rebuild packages that are already finished."),
+    keep_extracted: bool = typer.Option(True, "--keep-extracted/--drop-extracted",
+                                        help="Keep <out>/extract/<package> after building."),
+) -> None:
+    """Download, extract and caption Debian packages into a training corpus (reruns skip finished packages)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    out = out.resolve()
+    cache = (cache or out / "debs").resolve()
+    names = [p.strip() for p in packages.split(",") if p.strip()] if packages else [s.package for s in sources.SOURCES]
+    try:
+        chosen = [sources.get(n) for n in names]
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(2)
+    parts = out / "parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    failed: list[str] = []
+    for src in chosen:
+        part = parts / f"{src.package}.jsonl"
+        if part.is_file() and (parts / f"{src.package}.json").is_file() and not force:
+            console.print(f"[dim]{src.package}: already built, skipped (use --force to rebuild)[/dim]")
+            continue
+        console.print(f"[bold]{src.package}[/bold]: downloading + building ...")
+        t0 = time.time()
+        try:
+            clips, stats = debian.build_package(src, out, cache)
+        except debian.DebianError as exc:
+            console.print(f"[red]{src.package} failed:[/red] {exc}")
+            failed.append(src.package)
+            continue
+        stats.wall_seconds = time.time() - t0
+        write_jsonl(part, clips)
+        (parts / f"{src.package}.json").write_text(json.dumps(stats.to_dict(), indent=2) + "\n")
+        if not keep_extracted:
+            import shutil
+
+            shutil.rmtree(out / "extract" / src.package, ignore_errors=True)
+        console.print(f"  {stats.clips} clips, {stats.seconds / 3600:.2f} h, {len(stats.concepts)} labels, "
+                      f"skipped {stats.skipped}, {stats.wall_seconds:.0f} s")
+    n, card = merge_parts(out)
+    table = Table(title=f"{out / 'manifest.jsonl'}: {n} clips, {card['hours']:.2f} h, {card['concepts']} labels")
+    for col in ("source", "licence", "clips", "hours", "labels", "wall s"):
+        table.add_column(col)
+    for name, d in sorted(card["sources"].items()):
+        table.add_row(name, d["licence"][:40], str(d["clips"]), f"{d['hours']:.2f}", str(d["n_concepts"]),
+                      f"{d['wall_seconds']:.0f}")
+    console.print(table)
+    if failed:
+        console.print(f"[red]failed: {', '.join(failed)}[/red] (rerun to retry; finished packages are skipped)")
+        raise typer.Exit(1)
+
+
+def shared_rows(root: Path, out_file: Path) -> list[Clip]:
+    """Return manifest clips for every ``<set>/manifest.csv`` under root, audio paths made absolute."""
+    clips: list[Clip] = []
+    for csv_path in sorted(Path(root).glob("*/manifest.csv")):
+        set_dir = csv_path.parent.resolve()
+        with csv_path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                missing = {"audio", "caption", "label"} - set(row)
+                if missing:
+                    raise ValueError(f"{csv_path} lacks columns {sorted(missing)}; expected audio,caption,label,source,licence")
+                audio = set_dir / row["audio"]
+                if not audio.is_file():
+                    log.warning("%s: missing audio %s; row skipped", csv_path, audio)
+                    continue
+                clips.append(Clip(str(audio), [row["caption"]], row["label"],
+                                  row.get("source") or f"shared:{set_dir.name}", row.get("licence") or ""))
+    return clips
+
+
+@app.command("shared")
+def shared_cmd(
+    root: Path = typer.Option(..., "--root", help="Folder of labelled sets, each with a manifest.csv."),
+    out: Path = typer.Option(..., "--out", help="Output JSONL manifest (audio paths absolute)."),
+) -> None:
+    """Convert the shared labelled training sets (manifest.csv per set) into one JSONL manifest."""
+    if not root.is_dir():
+        console.print(f"[red]{root} is not a folder[/red]; point --root at e.g. ../shared/data/train")
+        raise typer.Exit(2)
+    clips = shared_rows(root, out)
+    if not clips:
+        console.print(f"[red]no */manifest.csv rows under {root}[/red]")
+        raise typer.Exit(1)
+    write_jsonl(out, clips)
+    table = Table(title=f"{out}: {len(clips)} clips")
+    table.add_column("set")
+    table.add_column("clips")
+    counts: dict[str, int] = {}
+    for c in clips:
+        key = Path(c.audio).parent.parent.name
+        counts[key] = counts.get(key, 0) + 1
+    for k, v in sorted(counts.items()):
+        table.add_row(k, str(v))
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,74 @@
+"""`clapsearch index`: embed folders of recordings into an index."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from clapsearch.cli.common import DEFAULT_INDEX, console, err_console, user_errors
+
+
+def index(
+    paths: list[Path] = typer.Argument(..., help="Audio files or folders to index (searched recursively)."),
+    index_dir: Path = typer.Option(DEFAULT_INDEX, "--index", help="Index folder (created if missing)."),
+    model: str = typer.Option(None, "--model", help="Model name or folder; default: the index's own, else 'default'."),
+    db: str = typer.Option(None, "--db", help="SQLAlchemy URL for the metadata (default: SQLite in the index)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Windows embedded per batch."),
+    workers: int = typer.Option(None, "--workers", min=0, help="Decoding processes (0: decode in this process)."),
+    max_duration: float = typer.Option(4.0, "--max-hours", min=0.0, help="Skip files longer than this many hours."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+) -> None:
+    """Index audio files: new and changed files are embedded, vanished ones removed."""
+    from clapsearch.indexer import index_paths
+
+    with user_errors():
+        if as_json:
+            summary = index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
+                                  workers=workers, max_duration=max_duration * 3600)
+            print(json.dumps(summary.to_dict()))
+        else:
+            summary = _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration * 3600)
+            _print_summary(summary, index_dir)
+    if summary.interrupted:
+        raise typer.Exit(130)
+
+
+def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration):  # type: ignore[no-untyped-def]
+    from clapsearch.indexer import index_paths
+
+    columns = (TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+               TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[hours]}"), TimeElapsedColumn(),
+               TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("index", total=None, rate="", hours="")
+        import time
+        start = time.monotonic()
+
+        def on_progress(p) -> None:  # type: ignore[no-untyped-def]
+            elapsed = max(time.monotonic() - start, 1e-6)
+            bar.update(task, total=p.files_total, completed=p.files_done,
+                       rate=f"{p.files_done / elapsed:.1f} files/s",
+                       hours=f"{p.audio_done / 3600:.2f}/{p.audio_total / 3600:.2f} h audio")
+
+        return index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
+                           workers=workers, max_duration=max_duration, on_progress=on_progress)
+
+
+def _print_summary(summary, index_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title=f"index {index_dir}", show_header=False)
+    for key in ("added", "updated", "moved", "removed", "unchanged"):
+        table.add_row(key, str(getattr(summary, key)))
+    table.add_row("skipped", str(len(summary.skipped)))
+    table.add_row("segments in index", str(summary.segments))
+    rate = summary.audio_seconds / summary.seconds if summary.seconds else 0.0
+    table.add_row("time", f"{summary.seconds:.1f} s for {summary.audio_seconds / 60:.1f} min of audio "
+                          f"({rate:.0f}x real time)")
+    console.print(table)
+    for s in summary.skipped:
+        console.print(f"[yellow]skipped[/] {s['path']}: {s['reason']}")
+    if summary.interrupted:
+        console.print("[yellow]interrupted:[/] what was embedded is saved; run the same command to finish")

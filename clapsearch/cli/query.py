@@ -1,0 +1,48 @@
+"""`clapsearch query`: find sounds by describing them, or by example with --audio."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from clapsearch.cli.common import DEFAULT_INDEX, console, mmss, user_errors
+
+
+def query(
+    texts: list[str] = typer.Argument(None, help="What to look for, e.g. \"dog barking in rain\"."),
+    index_dir: Path = typer.Option(DEFAULT_INDEX, "--index", help="Index folder."),
+    k: int = typer.Option(10, "-k", "--top", min=1, help="Results per query."),
+    audio: Path = typer.Option(None, "--audio", help="Find sounds like this audio file."),
+    model: str = typer.Option(None, "--model", help="Must match the index's model (checked)."),
+    db: str = typer.Option(None, "--db", help="SQLAlchemy URL of the metadata, if not the index's SQLite."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    as_json: bool = typer.Option(False, "--json", help="Print results as JSON."),
+) -> None:
+    """Search an index by text (or by example with --audio) and print ranked files."""
+    from clapsearch.search import SearchEngine
+
+    with user_errors():
+        if not texts and audio is None:
+            raise ValueError("give a text query, e.g. clapsearch query \"a dog barking\", or --audio FILE")
+        engine = SearchEngine(index_dir, db_url=db, model=model, device=device)
+        labels: list[str] = list(texts or [])
+        results = engine.query_text(labels, k) if labels else []
+        if audio is not None:
+            labels.append(f"sounds like {audio}")
+            results.append(engine.query_audio(audio, k))
+    if as_json:
+        print(json.dumps([{"query": q, "results": [h.to_dict() for h in hits]} for q, hits in zip(labels, results)]))
+        return
+    for q, hits in zip(labels, results):
+        table = Table(title=f"[bold]{q}", title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("score", justify="right")
+        table.add_column("file")
+        table.add_column("segment")
+        for rank, h in enumerate(hits, 1):
+            table.add_row(str(rank), f"{h.score:.3f}", h.path, f"{mmss(h.start)}-{mmss(h.end)}")
+        if not hits:
+            table.add_row("", "", "(the index is empty)", "")
+        console.print(table)

@@ -1,0 +1,312 @@
+"""Download Debian packages, extract them and find their sound files (also inside zip archives)."""
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+log = logging.getLogger(__name__)
+
+
+class DebianError(RuntimeError):
+    """A package could not be downloaded or extracted."""
+
+
+def find_deb(package: str, cache: Path) -> Path | None:
+    """Return the cached .deb of a package (``<package>_<version>_<arch>.deb``), or None."""
+    hits = sorted(Path(cache).glob(f"{package}_*.deb"))
+    return hits[-1] if hits else None
+
+
+def download(package: str, cache: Path) -> Path:
+    """Return the path of the package's .deb in ``cache``, running ``apt-get download`` if it is missing."""
+    cache = Path(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    deb = find_deb(package, cache)
+    if deb is not None:
+        log.info("reusing %s", deb)
+        return deb
+    log.info("apt-get download %s -> %s", package, cache)
+    proc = subprocess.run(["apt-get", "download", package], cwd=cache, capture_output=True, text=True)
+    deb = find_deb(package, cache)
+    if proc.returncode != 0 or deb is None:
+        raise DebianError(
+            f"`apt-get download {package}` failed in {cache}: {proc.stderr.strip()[-400:]}; "
+            "run `apt-get update` (as root) and check the package name"
+        )
+    return deb
+
+
+def extract(deb: Path, dest: Path) -> Path:
+    """Return ``dest`` after extracting the .deb there with ``dpkg-deb -x`` (skipped if already done)."""
+    dest = Path(dest)
+    marker = dest / ".extracted"
+    if marker.is_file() and marker.read_text().strip() == Path(deb).name:
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["dpkg-deb", "-x", str(deb), str(dest)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DebianError(f"`dpkg-deb -x {deb} {dest}` failed: {proc.stderr.strip()[-400:]}; delete {deb} and retry")
+    marker.write_text(Path(deb).name)
+    return dest
+
+
+@dataclass
+class Member:
+    """A sound file found in a package: its path under the root and a way to read its bytes."""
+
+    rel: str
+    origin: str
+    read: Callable[[], bytes]
+    fs_path: Path | None = None
+
+
+def _glob_tree(tree: Path, pattern: str) -> list[Path]:
+    """Return paths under tree matching a glob (``**`` allowed), sorted."""
+    return sorted(p for p in tree.glob(pattern) if not p.name.startswith(".extracted"))
+
+
+def iter_members(tree: Path, roots: tuple[str, ...], include: str) -> Iterator[Member]:
+    """Yield every file under the roots whose name matches ``include`` (zip-like archives opened)."""
+    inc = re.compile(include, re.I)
+    for root in roots:
+        if "!" in root:
+            arch_glob, prefix = root.split("!", 1)
+            archives = _glob_tree(tree, arch_glob)
+            if not archives:
+                log.warning("no archive matching %s under %s", arch_glob, tree)
+            for arch in archives:
+                yield from _zip_members(arch, prefix, inc)
+            continue
+        dirs = [d for d in _glob_tree(tree, root) if d.is_dir()]
+        if not dirs:
+            log.warning("no folder matching %s under %s", root, tree)
+        for d in dirs:
+            for p in sorted(d.rglob("*")):
+                if p.is_file() and inc.search(p.name):
+                    rel = p.relative_to(d).as_posix()
+                    if len(dirs) > 1:
+                        rel = p.relative_to(tree).as_posix()
+                    yield Member(rel, p.relative_to(tree).as_posix(), p.read_bytes, p)
+
+
+def _zip_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Member]:
+    """Yield the matching members of a zip/pk3/wz archive below ``prefix``."""
+    try:
+        zf = zipfile.ZipFile(arch)
+    except zipfile.BadZipFile as exc:
+        log.warning("%s is not a zip archive (%s); skipped", arch, exc)
+        return
+    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+        name = info.filename
+        if info.is_dir() or not name.startswith(prefix) or not inc.search(name):
+            continue
+        yield Member(name[len(prefix):], f"{arch.name}!{name}", lambda n=name: zf.read(n))
+
+
+def find_files(tree: Path, pattern: str) -> list[Path]:
+    """Return the files under tree whose name matches a glob pattern (e.g. ``drumkit.xml``)."""
+    return sorted(p for p in Path(tree).rglob("*") if p.is_file() and fnmatch.fnmatch(p.name, pattern))
+
+
+# ---------------------------------------------------------------- package-specific caption inputs
+
+def read_drumkits(tree: Path) -> dict[str, tuple[str, str]]:
+    """Return {kit_dir/sample_file: (instrument name, kit licence)} from every ``drumkit.xml`` under tree."""
+    import xml.etree.ElementTree as ET
+
+    out: dict[str, tuple[str, str]] = {}
+    for xml in find_files(tree, "drumkit.xml"):
+        try:
+            root = ET.parse(xml).getroot()
+        except ET.ParseError as exc:
+            log.warning("cannot parse %s (%s); its samples are skipped", xml, exc)
+            continue
+        strip = lambda t: t.split("}", 1)[-1]  # noqa: E731  (drop the XML namespace)
+        lic = next((e.text or "" for e in root if strip(e.tag) == "license"), "").strip()
+        for inst in root.iter():
+            if strip(inst.tag) != "instrument":
+                continue
+            name = next((e.text or "" for e in inst if strip(e.tag) == "name"), "").strip()
+            for fn in inst.iter():
+                if strip(fn.tag) == "filename" and fn.text:
+                    out[f"{xml.parent.name}/{fn.text.strip()}"] = (name, lic)
+    return out
+
+
+def read_transcripts(tree: Path) -> dict[str, str]:
+    """Return {prompt name: transcript} from asterisk's ``core-sounds-*.txt`` (optionally gzipped)."""
+    import gzip
+
+    out: dict[str, str] = {}
+    for path in find_files(tree, "core-sounds-*.txt*"):
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        for line in raw.decode("utf-8", "replace").splitlines():
+            if not line.strip() or line.startswith(";") or ":" not in line:
+                continue
+            key, text = line.split(":", 1)
+            out[key.strip()] = text.strip()
+    return out
+
+
+# ---------------------------------------------------------------- building one package
+
+MIN_SECONDS, MAX_SECONDS, CUT_SECONDS = 0.1, 60.0, 30.0
+_KEEP_FORMATS = {"WAV", "FLAC", "OGG"}
+_ADJ = {"hard", "soft", "heavy", "fat", "dark", "thick", "pure", "deep", "open", "closed", "high", "low", "short"}
+
+
+def _fill(tmpl: str, groups: dict[str, str]) -> str:
+    from .captions import article
+
+    vals = dict(groups)
+    vals.update({f"an_{k}": article(v) for k, v in groups.items() if v})
+    return re.sub(r"\s+", " ", tmpl.format(**vals)).strip()
+
+
+def caption_member(src, m: Member, ctx: dict) -> tuple[str, list[str], str] | None:
+    """Return (label, captions, licence) for one sound file of a source, or None to drop it."""
+    from . import captions as C
+    from .sources import SAMPLE_PREFIXES
+
+    for rule in src.rules:
+        mm = re.search(rule.pattern, m.rel, re.I)
+        if mm:
+            if not rule.label:
+                return None
+            groups = {k: " ".join(C.tokens(v or "")) for k, v in mm.groupdict().items()}
+            if any(not v for v in groups.values()):
+                return None
+            return _fill(rule.label, groups), [_fill(t, groups) for t in rule.captions], src.licence
+    res, lic = None, src.licence
+    if src.captioner == "path":
+        res = C.caption_path(m.rel)
+    elif src.captioner == "description" and m.fs_path is not None:
+        txt = m.fs_path.with_suffix(".txt")
+        res = C.caption_description(txt.read_text(errors="replace")) if txt.is_file() else None
+    elif src.captioner == "samples":
+        prefix, _, rest = Path(m.rel).stem.partition("_")
+        label, tmpls = SAMPLE_PREFIXES.get(re.sub(r"\d+$", "", prefix), ("", ()))
+        toks = C.tokens(rest)
+        toks = [t for t in toks if t in _ADJ] + [t for t in toks if t not in _ADJ]
+        x = " ".join(toks)
+        if tmpls and (x or all("{ax}" not in t for t in tmpls)):
+            res = (f"{toks[-1]} {label}".strip() if toks and prefix in ("drum", "elec") else label,
+                   [_fill(t.replace("{ax}", "{an_x}"), {"x": x}) if x else _fill(t, {"x": ""}) for t in tmpls])
+    elif src.captioner == "drumkit":
+        name, lic = ctx["drumkits"].get(m.rel, ("", src.licence))
+        name = re.sub(r"^[a-g]#?\d\s*-\s*", "", name, flags=re.I)
+        toks = C.tokens(name) or C.tokens(Path(m.rel).stem)
+        kitwords = set(C.tokens(Path(m.rel).parts[0]))
+        toks = [t for t in toks if t not in kitwords or t in ("drum", "snare", "kick")]
+        if toks:
+            phrase = " ".join(toks)
+            res = (phrase, [f"{C.article(phrase)} hit", f"{C.article(phrase)} being struck",
+                            f"a single {phrase} sample from a drum kit"])
+        lic = (lic.splitlines()[0][:120] if lic else "") or src.licence
+    elif src.captioner == "speech":
+        key = re.sub(r"\.\w+$", "", m.rel)
+        text = ctx["transcripts"].get(key)
+        res = C.caption_speech(text, src.speaker) if text else None
+    if not res or not res[1]:
+        return None
+    return res[0], res[1], lic
+
+
+def _safe(rel: str) -> str:
+    return "/".join(re.sub(r"[^A-Za-z0-9._-]+", "_", p) for p in rel.split("/"))
+
+
+def write_audio(data: bytes, dest: Path) -> tuple[Path | None, float]:
+    """Write a clip to ``dest`` (original bytes, or its first 30 s as FLAC if long/other format); return (path, seconds).
+
+    Returns (None, -1) when soundfile cannot read it and (None, seconds) when it is shorter than 0.1 s.
+    """
+    import io
+
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(io.BytesIO(data)) as f:
+            sr, frames, fmt = f.samplerate, f.frames, f.format
+            seconds = frames / float(sr)
+            if seconds < MIN_SECONDS:
+                return None, seconds
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if seconds <= MAX_SECONDS and fmt in _KEEP_FORMATS:
+                dest.write_bytes(data)
+                return dest, seconds
+            audio = f.read(min(frames, int(CUT_SECONDS * sr)), dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError) as exc:
+        log.warning("unreadable audio for %s (%s)", dest.name, exc)
+        return None, -1.0
+    dest = dest.with_suffix(".flac")
+    sf.write(str(dest), audio, sr, format="FLAC")
+    return dest, len(audio) / float(sr)
+
+
+def build_package(src, out: Path, cache: Path, tree: Path | None = None) -> tuple[list, object]:
+    """Return (clips, SourceStats) for one source, writing its audio under ``<out>/audio/<package>/``.
+
+    ``tree`` is an already extracted package (tests); otherwise the .deb is downloaded and extracted.
+    """
+    import hashlib
+    import time
+
+    from .manifest import Clip, SourceStats
+    from .sources import is_excluded
+
+    t0 = time.time()
+    out = Path(out)
+    ctx: dict = {}
+    if tree is None:
+        tree = extract(download(src.package, cache), out / "extract" / src.package)
+        for extra in src.extra_packages:
+            extract(download(extra, cache), out / "extract" / src.package)
+    if src.captioner == "drumkit":
+        ctx["drumkits"] = read_drumkits(tree)
+    if src.captioner == "speech":
+        ctx["transcripts"] = read_transcripts(tree)
+    stats = SourceStats(source=f"debian:{src.package}", licence=src.licence)
+    skipped: dict[str, int] = {}
+    per_label: dict[str, int] = {}
+    seen: set[str] = set()
+    clips: list[Clip] = []
+    for m in iter_members(tree, src.roots, src.include):
+        if is_excluded(src.package, m.rel) or is_excluded(src.package, m.origin):
+            skipped["excluded_esc50"] = skipped.get("excluded_esc50", 0) + 1
+            continue
+        cap = caption_member(src, m, ctx)
+        if cap is None:
+            skipped["no_caption"] = skipped.get("no_caption", 0) + 1
+            continue
+        label, caps, lic = cap
+        if per_label.get(label, 0) >= src.max_per_label:
+            skipped["label_cap"] = skipped.get("label_cap", 0) + 1
+            continue
+        data = m.read()
+        digest = hashlib.sha1(data).hexdigest()
+        if digest in seen:
+            skipped["duplicate"] = skipped.get("duplicate", 0) + 1
+            continue
+        seen.add(digest)
+        path, seconds = write_audio(data, out / "audio" / src.package / _safe(m.rel))
+        if path is None:
+            why = "unreadable" if seconds < 0 else "too_short"
+            skipped[why] = skipped.get(why, 0) + 1
+            if why == "unreadable":
+                log.warning("%s: soundfile cannot read %s; skipped", src.package, m.origin)
+            continue
+        per_label[label] = per_label.get(label, 0) + 1
+        clips.append(Clip(path.relative_to(out).as_posix(), caps, label, f"debian:{src.package}", lic))
+        stats.clips += 1
+        stats.seconds += seconds
+    stats.concepts = sorted(per_label)
+    stats.skipped = skipped
+    stats.wall_seconds = time.time() - t0
+    return clips, stats

@@ -1,0 +1,257 @@
+"""The indexer: scan, decide what changed, decode in workers, embed in batches, write SQL and FAISS together."""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from clapsearch.audio import AudioError, AudioInfo, probe, segment_windows
+from clapsearch.encoder import Encoder
+from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode
+from clapsearch.indexer.index_dir import IndexDir
+from clapsearch.indexer.lock import IndexLock
+from clapsearch.indexer.scan import DiskFile, content_hash, scan, under
+
+log = logging.getLogger(__name__)
+
+WINDOWS_PER_TASK = 8
+SILENCE_PEAK = 1e-4  # -80 dBFS: nothing audible to search for
+SAVE_EVERY_SECONDS = 60.0
+
+
+@dataclass
+class IndexSummary:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    audio_seconds: float = 0.0
+    segments: int = 0
+    interrupted: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
+                "moved": self.moved, "skipped": self.skipped, "seconds": round(self.seconds, 3),
+                "audio_seconds": round(self.audio_seconds, 3), "segments": self.segments,
+                "interrupted": self.interrupted}
+
+
+@dataclass(frozen=True)
+class Progress:
+    files_done: int
+    files_total: int
+    audio_done: float
+    audio_total: float
+
+
+@dataclass
+class _Pending:
+    disk: DiskFile
+    info: AudioInfo
+    content_hash: str
+    kind: str  # "added" or "updated"
+    tasks_left: int
+    windows: list[tuple[float, float]]
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    peak: float = 0.0
+    error: str | None = None
+
+
+def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str | None = None,
+                db_url: str | None = None, device: str = "auto", batch_size: int = 16, workers: int | None = None,
+                max_duration: float = 4 * 3600.0,
+                on_progress: Callable[[Progress], None] | None = None) -> IndexSummary:
+    """Bring the index up to date with the audio files under paths; return what changed.
+
+    Unchanged files (same size and mtime) are not decoded; changed ones are re-embedded; a new path whose
+    content matches a vanished indexed file is a move and keeps its vectors; vanished files are removed.
+    """
+    t0 = time.monotonic()
+    summary = IndexSummary()
+    disk_files, roots = scan(paths)
+    with IndexLock(index_dir):
+        idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True)
+        store, vectors = idx.store, idx.vectors
+        known = {p: s for p, s in store.file_states().items() if under(p, roots)}
+        on_disk = {d.path for d in disk_files}
+        vanished = {p: s for p, s in known.items() if p not in on_disk}
+        by_hash = {s.content_hash: p for p, s in vanished.items() if s.status == "indexed"}
+
+        todo: list[tuple[DiskFile, str, str]] = []  # (file, hash, kind)
+        for d in disk_files:
+            state = known.get(d.path)
+            if state is not None and state.size == d.size and state.mtime == d.mtime:
+                if state.status == "skipped":
+                    summary.skipped.append({"path": d.path, "reason": _stored_reason(store, d.path)})
+                else:
+                    summary.unchanged += 1
+                continue
+            try:
+                digest = content_hash(d.path)
+            except OSError as e:
+                summary.skipped.append({"path": d.path, "reason": f"cannot read file: {e.strerror or e}"})
+                continue
+            old = by_hash.pop(digest, None) if state is None else None
+            if old is not None:
+                store.move_file(old, d.path, d.size, d.mtime)
+                vanished.pop(old)
+                summary.moved += 1
+                continue
+            todo.append((d, digest, "added" if state is None else "updated"))
+
+        removed_ids = store.remove_files(vanished)
+        vectors.remove(removed_ids)
+        summary.removed = len(vanished)
+
+        pending, tasks = _plan(todo, idx.encoder, store, summary, max_duration)
+        audio_total = sum(p.info.duration for p in pending.values())
+        try:
+            _run(tasks, pending, idx, summary, batch_size, workers, audio_total, on_progress)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            idx.save_vectors()
+        summary.segments = vectors.ntotal
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def _stored_reason(store: object, path: str) -> str:
+    return dict(store.skipped()).get(path, "skipped earlier")  # type: ignore[attr-defined]
+
+
+def _plan(todo: list[tuple[DiskFile, str, str]], encoder: Encoder, store: object, summary: IndexSummary,
+          max_duration: float) -> tuple[dict[int, _Pending], list[DecodeTask]]:
+    """Read headers, record unusable files as skipped, and cut the rest into decode tasks."""
+    pending: dict[int, _Pending] = {}
+    tasks: list[DecodeTask] = []
+    clip_samples = int(round(encoder.clip_seconds * encoder.sample_rate))
+    for i, (d, digest, kind) in enumerate(todo):
+        try:
+            info = probe(d.path)
+            if info.duration > max_duration:
+                raise AudioError(f"too long: {info.duration / 3600:.1f} h is over the limit of "
+                                 f"{max_duration / 3600:.1f} h (raise --max-duration to index it)")
+        except AudioError as e:
+            _skip(store, summary, d, digest, kind, str(e))
+            continue
+        windows = segment_windows(info.duration, encoder.clip_seconds, encoder.hop_seconds)
+        chunks = [tuple(windows[j:j + WINDOWS_PER_TASK]) for j in range(0, len(windows), WINDOWS_PER_TASK)]
+        pending[i] = _Pending(d, info, digest, kind, len(chunks), windows)
+        tasks += [DecodeTask(i, d.path, info, c, encoder.sample_rate, clip_samples) for c in chunks]
+    return pending, tasks
+
+
+def _skip(store: object, summary: IndexSummary, d: DiskFile, digest: str, kind: str, reason: str,
+          info: AudioInfo | None = None) -> list[int]:
+    summary.skipped.append({"path": d.path, "reason": reason})
+    fields = {"path": d.path, "size": d.size, "mtime": d.mtime, "content_hash": digest, "status": "skipped",
+              "error": reason, "duration": info.duration if info else None,
+              "sample_rate": info.sample_rate if info else None, "channels": info.channels if info else None,
+              "format": info.format if info else None}
+    removed, _ = store.put_file(fields, [])  # type: ignore[attr-defined]
+    return removed
+
+
+def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask, DecodeResult]]:
+    """Yield decoded tasks in order, with at most a few tasks in flight per worker (bounded memory)."""
+    if workers <= 0:
+        for t in tasks:
+            yield t, decode(t)
+        return
+    ctx = mp.get_context("spawn")  # fork after torch has started threads is unsafe
+    with ctx.Pool(workers) as pool:
+        queue: deque = deque()
+        it = iter(tasks)
+        for t in it:
+            queue.append((t, pool.apply_async(decode, (t,))))
+            if len(queue) >= 3 * workers:
+                break
+        while queue:
+            t, res = queue.popleft()
+            nxt = next(it, None)
+            if nxt is not None:
+                queue.append((nxt, pool.apply_async(decode, (nxt,))))
+            yield t, res.get()
+
+
+def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, summary: IndexSummary,
+         batch_size: int, workers: int | None, audio_total: float,
+         on_progress: Callable[[Progress], None] | None) -> None:
+    if workers is None:
+        workers = max(1, min(4, (os.cpu_count() or 2) - 1))
+    if len(tasks) <= 2:
+        workers = 0  # not worth starting processes
+    files_total = len(pending)
+    done = [0, 0.0]
+    last_save = time.monotonic()
+    batch: list[tuple[int, int, np.ndarray]] = []  # (file index, window index, wave)
+    next_window: dict[int, int] = {}
+
+    def finish(i: int) -> None:
+        p = pending.pop(i)
+        if p.error is None and p.peak < SILENCE_PEAK:
+            p.error = "silent: no sound above -80 dBFS"
+        if p.error is not None:
+            removed = _skip(idx.store, summary, p.disk, p.content_hash, p.kind, p.error, p.info)
+            idx.vectors.remove(removed)
+        else:
+            segs = [(a, b, p.vectors[j]) for j, (a, b) in enumerate(p.windows)]
+            fields = {"path": p.disk.path, "size": p.disk.size, "mtime": p.disk.mtime,
+                      "content_hash": p.content_hash, "status": "indexed", "error": None,
+                      "duration": p.info.duration, "sample_rate": p.info.sample_rate,
+                      "channels": p.info.channels, "format": p.info.format}
+            removed, new_ids = idx.store.put_file(fields, segs)
+            idx.vectors.remove(removed)
+            idx.vectors.add(np.array(new_ids), np.stack([v for _, _, v in segs]))
+            setattr(summary, p.kind, getattr(summary, p.kind) + 1)
+            summary.audio_seconds += p.info.duration
+        done[0] += 1
+        done[1] += p.info.duration
+        if on_progress:
+            on_progress(Progress(done[0], files_total, done[1], audio_total))
+
+    def flush() -> None:
+        if not batch:
+            return
+        vecs = idx.encoder.embed_waves(np.stack([w for _, _, w in batch]))
+        touched = []
+        for (i, j, _), v in zip(batch, vecs):
+            pending[i].vectors[j] = v
+            touched.append(i)
+        batch.clear()
+        for i in dict.fromkeys(touched):
+            p = pending[i]
+            if p.tasks_left == 0 and len(p.vectors) == len(p.windows):
+                finish(i)
+
+    for task, result in _decoded(tasks, workers):
+        p = pending[task.file_index]
+        p.tasks_left -= 1
+        if result.error is not None and p.error is None:
+            p.error = result.error
+        if p.error is None and result.waves is not None:
+            p.peak = max(p.peak, result.peak)
+            j0 = next_window.get(task.file_index, 0)
+            for k, w in enumerate(result.waves):
+                batch.append((task.file_index, j0 + k, w))
+            next_window[task.file_index] = j0 + len(result.waves)
+        if p.error is not None and p.tasks_left == 0:
+            batch[:] = [b for b in batch if b[0] != task.file_index]
+            finish(task.file_index)
+        if len(batch) >= batch_size:
+            flush()
+        if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
+            idx.save_vectors()
+            last_save = time.monotonic()
+    flush()

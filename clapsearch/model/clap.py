@@ -1,0 +1,99 @@
+"""ClapModel: two towers, two projection heads into one joint space, and a learnable temperature."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from clapsearch.model.config import ModelConfig
+from clapsearch.model.heads import ProjectionHead
+
+
+class ClapModel(nn.Module):
+    def __init__(self, config: ModelConfig, audio_tower: nn.Module, text_tower: nn.Module) -> None:
+        super().__init__()
+        self.config = config
+        self.audio_tower = audio_tower
+        self.text_tower = text_tower
+        self.audio_head = ProjectionHead(audio_tower.width, config.embed_dim, config.dropout)
+        self.text_head = ProjectionHead(text_tower.width, config.embed_dim, config.dropout)
+        # CLAP learns log(1/tau), tau initialised to 0.007; the scale exp(.) is clipped at 100.
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)),
+                                        requires_grad=config.learnable_temperature)
+        self.freeze_towers(audio=config.freeze_audio, text=config.freeze_text)
+
+    def freeze_towers(self, audio: bool, text: bool) -> None:
+        for tower, frozen in ((self.audio_tower, audio), (self.text_tower, text)):
+            for p in tower.parameters():
+                p.requires_grad_(not frozen)
+
+    def train(self, mode: bool = True) -> ClapModel:
+        super().train(mode)
+        # Frozen towers keep their batch-norm statistics and no dropout, even while the heads train.
+        if self.config.freeze_audio:
+            self.audio_tower.eval()
+        if self.config.freeze_text:
+            self.text_tower.eval()
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return self.logit_scale.device
+
+    def scale(self) -> torch.Tensor:
+        return self.logit_scale.exp().clamp(max=self.config.max_logit_scale)
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        return {k: v.to(self.device) for k, v in self.text_tower.tokenize(list(texts)).items()}
+
+    def forward(self, audio: torch.Tensor | None = None, text: dict[str, torch.Tensor] | None = None,
+                audio_features: torch.Tensor | None = None,
+                text_features: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Return {"audio": (B, D), "text": (B, D), "logit_scale": ()}, embeddings L2-normalised.
+
+        audio: waveforms (B, samples) at the model's rate; text: tokens from tokenize().
+        audio_features / text_features: tower outputs computed earlier (frozen towers, cached).
+        """
+        out: dict[str, torch.Tensor] = {"logit_scale": self.scale()}
+        if audio is not None:
+            audio_features = self.audio_tower(audio)
+        if audio_features is not None:
+            out["audio"] = F.normalize(self.audio_head(audio_features), dim=-1)
+        if text is not None:
+            text_features = self.text_tower(text)
+        if text_features is not None:
+            out["text"] = F.normalize(self.text_head(text_features), dim=-1)
+        return out
+
+    @torch.no_grad()
+    def encode_audio(self, wave: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Return L2-normalised float32 embeddings: (samples,) -> (D,), (B, samples) -> (B, D)."""
+        x = torch.as_tensor(np.asarray(wave, dtype=np.float32) if not torch.is_tensor(wave) else wave)
+        single = x.dim() == 1
+        was_training = self.training
+        self.eval()
+        emb = self(audio=x.reshape(-1, x.shape[-1]).to(self.device))["audio"].float().cpu().numpy()
+        self.train(was_training)
+        return emb[0] if single else emb
+
+    @torch.no_grad()
+    def encode_text(self, texts: str | Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Return L2-normalised float32 embeddings: one string -> (D,), a list -> (N, D), in the given order."""
+        single = isinstance(texts, str)
+        items = [texts] if single else list(texts)
+        if not items:
+            return np.zeros((0, self.config.embed_dim), dtype=np.float32)
+        was_training = self.training
+        self.eval()
+        order = sorted(range(len(items)), key=lambda i: len(items[i]))  # batch similar lengths together
+        out = np.zeros((len(items), self.config.embed_dim), dtype=np.float32)
+        for b in range(0, len(order), batch_size):
+            idx = order[b:b + batch_size]
+            emb = self(text=self.tokenize([items[i] for i in idx]))["text"]
+            out[idx] = emb.float().cpu().numpy()
+        self.train(was_training)
+        return out[0] if single else out

@@ -1,0 +1,107 @@
+"""One factory: a model from a built-in name, a config file, or a saved folder; and save() to write one."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from clapsearch.model.clap import ClapModel
+from clapsearch.model.config import ModelConfig, load_config
+from clapsearch.model.towers import build_audio_tower, build_text_tower
+
+log = logging.getLogger(__name__)
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "weights"
+WEIGHTS_FILE = "model.safetensors"
+
+
+def resolve_model_dir(name_or_path: str | Path) -> Path | None:
+    """Return the saved-model folder for a name (shipped weights) or a path, or None for a bare config."""
+    path = Path(name_or_path)
+    if path.is_dir() and (path / "config.json").is_file():
+        return path
+    shipped = SHIPPED_DIR / str(name_or_path)
+    if (shipped / "config.json").is_file():
+        return shipped
+    return None
+
+
+def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
+                 device: str | torch.device = "cpu") -> ClapModel:
+    """Return a ClapModel in eval mode: built-in name, config .json, or folder from save_model / train."""
+    folder = resolve_model_dir(name_or_path)
+    config = load_config(folder if folder else name_or_path)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # whatever is not loaded from weights starts the same every time
+        model = ClapModel(config, build_audio_tower(config.audio, pretrained),
+                          build_text_tower(config.text, pretrained))
+    if folder is not None and (folder / WEIGHTS_FILE).is_file():
+        load_weights(model, folder / WEIGHTS_FILE)
+    elif pretrained and config.name == "default":
+        log.warning("no trained heads found for 'default': embeddings are from random projection heads")
+    model.source = str(folder) if folder else str(name_or_path)  # type: ignore[attr-defined]
+    return model.to(device).eval()
+
+
+def trainable_state(model: ClapModel) -> dict[str, torch.Tensor]:
+    """Return the tensors a saved model needs: heads, temperature, and every tower that is not frozen."""
+    skip = []
+    if model.config.freeze_audio:
+        skip.append("audio_tower.")
+    if model.config.freeze_text:
+        skip.append("text_tower.")
+    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()
+            if not any(k.startswith(s) for s in skip)}
+
+
+def load_weights(model: ClapModel, path: Path) -> None:
+    """Load a saved state into the model, failing on any tensor that does not fit."""
+    state = load_file(str(path))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    frozen = set(model.state_dict()) - set(trainable_state(model))
+    missing = [k for k in missing if k not in frozen]
+    if missing or unexpected:
+        raise ValueError(f"weights {path} do not fit model {model.config.name!r}: "
+                         f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+
+
+def save_model(model: ClapModel, folder: str | Path, provenance: dict[str, Any] | None = None) -> Path:
+    """Write config.json (with library versions and provenance) and model.safetensors; return the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = trainable_state(model)
+    tmp = folder / (WEIGHTS_FILE + ".tmp")
+    save_file(state, str(tmp))
+    tmp.replace(folder / WEIGHTS_FILE)
+    import clapsearch
+    meta = {
+        "model": model.config.to_dict(),
+        "provenance": provenance or {},
+        "saved": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "versions": {"clapsearch": clapsearch.__version__, "torch": torch.__version__,
+                     "python": platform.python_version()},
+    }
+    (folder / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return folder
+
+
+def model_identity(model: ClapModel) -> dict[str, str]:
+    """Return what an index records about its model: name, config fingerprint and weights hash."""
+    h = hashlib.sha256()
+    for k, v in sorted(trainable_state(model).items()):
+        h.update(k.encode())
+        h.update(v.float().numpy().tobytes())
+    return {"name": getattr(model, "source", model.config.name), "config_hash": model.config.fingerprint(),
+            "weights_hash": h.hexdigest()[:16]}
+
+
+def describe(config: ModelConfig) -> dict[str, Any]:
+    return {"name": config.name, "sample_rate": config.audio.sample_rate, "clip_seconds": config.audio.clip_seconds,
+            "embed_dim": config.embed_dim, "description": config.description}

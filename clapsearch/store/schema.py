@@ -1,0 +1,49 @@
+"""Tables: one row per file, one per searchable segment (with its vector), and the index's meta."""
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class FileRecord(Base):
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(4096), unique=True, index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mtime: Mapped[float] = mapped_column(Float)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    duration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sample_rate: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channels: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    format: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # "indexed" or "skipped"
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    segments: Mapped[list[SegmentRecord]] = relationship(back_populates="file", cascade="all, delete-orphan",
+                                                         order_by="SegmentRecord.start")
+
+
+class SegmentRecord(Base):
+    """A window of a file. Its id is its FAISS id; its vector is kept here too, so FAISS can be rebuilt."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, dimension from IndexMeta
+
+    file: Mapped[FileRecord] = relationship(back_populates="segments")
+
+
+class IndexMetaRecord(Base):
+    __tablename__ = "index_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

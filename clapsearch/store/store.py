@@ -1,0 +1,184 @@
+"""Store: the SQL side of an index. Every change is one transaction and bumps the index generation."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, delete, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from clapsearch.store.schema import Base, FileRecord, IndexMetaRecord, SegmentRecord
+
+GENERATION = "generation"
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the indexer compares against the disk to decide whether a file changed."""
+
+    id: int
+    path: str
+    size: int
+    mtime: float
+    content_hash: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SegmentHit:
+    segment_id: int
+    path: str
+    start: float
+    end: float
+    duration: float | None
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(self.engine)
+        Base.metadata.create_all(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def sqlite_in(cls, folder: str | Path) -> Store:
+        return cls(f"sqlite:///{Path(folder).resolve() / 'metadata.sqlite'}")
+
+    def session(self) -> Session:
+        return self._session()
+
+    # -- index meta --------------------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        with self.session() as s:
+            return {r.key: r.value for r in s.scalars(select(IndexMetaRecord))}
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self.session() as s, s.begin():
+            for k, v in values.items():
+                s.merge(IndexMetaRecord(key=k, value=str(v)))
+
+    def generation(self) -> int:
+        return int(self.meta().get(GENERATION, "0"))
+
+    @staticmethod
+    def _bump(s: Session) -> None:
+        row = s.get(IndexMetaRecord, GENERATION)
+        if row is None:
+            s.add(IndexMetaRecord(key=GENERATION, value="1"))
+        else:
+            row.value = str(int(row.value) + 1)
+
+    # -- files -------------------------------------------------------------------------------
+    def file_states(self) -> dict[str, FileState]:
+        with self.session() as s:
+            rows = s.execute(select(FileRecord.id, FileRecord.path, FileRecord.size, FileRecord.mtime,
+                                    FileRecord.content_hash, FileRecord.status))
+            return {r.path: FileState(r.id, r.path, r.size, r.mtime, r.content_hash, r.status) for r in rows}
+
+    def put_file(self, fields: dict[str, object], segments: list[tuple[float, float, np.ndarray]]) -> tuple[list[int], list[int]]:
+        """Insert or replace a file with its segments; return (removed segment ids, new segment ids)."""
+        with self.session() as s, s.begin():
+            rec = s.scalars(select(FileRecord).where(FileRecord.path == fields["path"])).one_or_none()
+            removed: list[int] = []
+            if rec is None:
+                rec = FileRecord(**fields)
+                s.add(rec)
+            else:
+                removed = [seg.id for seg in rec.segments]
+                rec.segments.clear()
+                for k, v in fields.items():
+                    setattr(rec, k, v)
+            s.flush()
+            new = [SegmentRecord(file_id=rec.id, start=a, end=b, vector=np.asarray(v, "<f4").tobytes())
+                   for a, b, v in segments]
+            s.add_all(new)
+            s.flush()
+            self._bump(s)
+            return removed, [seg.id for seg in new]
+
+    def move_file(self, old_path: str, new_path: str, size: int, mtime: float) -> None:
+        """Give an indexed file a new path (same content): its segments stay as they are."""
+        with self.session() as s, s.begin():
+            rec = s.scalars(select(FileRecord).where(FileRecord.path == old_path)).one()
+            rec.path, rec.size, rec.mtime = new_path, size, mtime
+            self._bump(s)
+
+    def touch_file(self, path: str, size: int, mtime: float) -> None:
+        with self.session() as s, s.begin():
+            rec = s.scalars(select(FileRecord).where(FileRecord.path == path)).one()
+            rec.size, rec.mtime = size, mtime
+
+    def remove_files(self, paths: Iterable[str]) -> list[int]:
+        """Delete files and their segments; return the removed segment ids."""
+        paths = list(paths)
+        if not paths:
+            return []
+        with self.session() as s, s.begin():
+            ids: list[int] = []
+            for chunk in range(0, len(paths), 500):
+                part = paths[chunk:chunk + 500]
+                file_ids = list(s.scalars(select(FileRecord.id).where(FileRecord.path.in_(part))))
+                ids += list(s.scalars(select(SegmentRecord.id).where(SegmentRecord.file_id.in_(file_ids))))
+                s.execute(delete(SegmentRecord).where(SegmentRecord.file_id.in_(file_ids)))
+                s.execute(delete(FileRecord).where(FileRecord.id.in_(file_ids)))
+            self._bump(s)
+            return ids
+
+    def skipped(self) -> list[tuple[str, str]]:
+        with self.session() as s:
+            rows = s.execute(select(FileRecord.path, FileRecord.error).where(FileRecord.status == "skipped"))
+            return [(r.path, r.error or "") for r in rows]
+
+    # -- segments ----------------------------------------------------------------------------
+    def count_segments(self) -> int:
+        with self.session() as s:
+            return int(s.scalar(select(func.count(SegmentRecord.id))) or 0)
+
+    def iter_vectors(self, dim: int, chunk: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (ids (n,), vectors (n, dim)) for every segment, in id order."""
+        last = -1
+        while True:
+            with self.session() as s:
+                rows = s.execute(select(SegmentRecord.id, SegmentRecord.vector).where(SegmentRecord.id > last)
+                                 .order_by(SegmentRecord.id).limit(chunk)).all()
+            if not rows:
+                return
+            ids = np.array([r.id for r in rows], dtype=np.int64)
+            vecs = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim)
+            last = int(ids[-1])
+            yield ids, vecs
+
+    def segments(self, ids: Iterable[int]) -> dict[int, SegmentHit]:
+        ids = [int(i) for i in ids]
+        out: dict[int, SegmentHit] = {}
+        with self.session() as s:
+            for chunk in range(0, len(ids), 500):
+                rows = s.execute(select(SegmentRecord.id, SegmentRecord.start, SegmentRecord.end, FileRecord.path,
+                                        FileRecord.duration).join(FileRecord)
+                                 .where(SegmentRecord.id.in_(ids[chunk:chunk + 500])))
+                for r in rows:
+                    out[r.id] = SegmentHit(r.id, r.path, r.start, r.end, r.duration)
+        return out
+
+    def vectors_of(self, path: str, dim: int) -> np.ndarray:
+        """Return the (n, dim) segment vectors of an indexed file (empty if it is not indexed)."""
+        with self.session() as s:
+            rows = s.execute(select(SegmentRecord.vector).join(FileRecord).where(FileRecord.path == path)).all()
+        if not rows:
+            return np.zeros((0, dim), np.float32)
+        return np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim).copy()

@@ -1,0 +1,75 @@
+"""VectorIndex: an exact inner-product FAISS index whose ids are segment ids, saved atomically."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "vectors.faiss"
+STATE_FILE = "vectors.json"
+
+
+class VectorIndex:
+    """Exact cosine search (inner product on normalised vectors), ids chosen by the caller."""
+
+    def __init__(self, dim: int) -> None:
+        if dim <= 0:
+            raise ValueError(f"vector dimension must be positive, got {dim}")
+        self.dim = dim
+        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.generation = 0
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if len(vectors):
+            self.index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+
+    def remove(self, ids: list[int] | np.ndarray) -> None:
+        if len(ids):
+            self.index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (scores, ids), each (n_queries, k'), best first; k' = min(k, ntotal)."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        k = min(k, self.ntotal)
+        if k <= 0:
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        return self.index.search(queries, k)
+
+    def save(self, folder: str | Path, generation: int) -> None:
+        """Write the index and its generation, each through a temporary file and an atomic rename."""
+        folder = Path(folder)
+        tmp = folder / (INDEX_FILE + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, folder / INDEX_FILE)
+        state_tmp = folder / (STATE_FILE + ".tmp")
+        state_tmp.write_text(json.dumps({"generation": generation, "ntotal": self.ntotal, "dim": self.dim}))
+        os.replace(state_tmp, folder / STATE_FILE)
+        self.generation = generation
+
+    @classmethod
+    def load(cls, folder: str | Path, dim: int) -> VectorIndex | None:
+        """Return the saved index, or None when there is none or it cannot be trusted."""
+        folder = Path(folder)
+        try:
+            state = json.loads((folder / STATE_FILE).read_text())
+            index = faiss.read_index(str(folder / INDEX_FILE))
+        except (OSError, ValueError, RuntimeError) as e:
+            log.info("no usable FAISS index in %s (%s)", folder, e)
+            return None
+        if index.d != dim or index.ntotal != state.get("ntotal"):
+            return None
+        out = cls(dim)
+        out.index = index
+        out.generation = int(state.get("generation", -1))
+        return out
