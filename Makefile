@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml Makefile
 demo: $(STAMP)
 	rm -rf .demo-index
 	$(BIN)/clapsearch index clapsearch/samples --index .demo-index
-	$(BIN)/clapsearch query "a bird singing" "a drum beat" "water dripping" --index .demo-index -k 3
+	$(BIN)/clapsearch query "a crow cawing" "a drum beat" "a piano" --index .demo-index -k 3
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

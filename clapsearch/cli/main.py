@@ -18,12 +18,15 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what h
     setup_logging(verbose)
 
 
-try:  # the data recipe is an optional sub-command group
-    from clapsearch.cli.data import app as data_app
+from clapsearch.cli.benchmark import benchmark  # noqa: E402
+from clapsearch.cli.data import app as data_app  # noqa: E402
+from clapsearch.cli.models import models  # noqa: E402
+from clapsearch.cli.train import train  # noqa: E402
 
-    app.add_typer(data_app, name="data")
-except ImportError:  # pragma: no cover
-    pass
+app.command()(train)
+app.command()(benchmark)
+app.command()(models)
+app.add_typer(data_app, name="data", help="Build training corpora (the project's data recipe).")
 
 if __name__ == "__main__":
     app()

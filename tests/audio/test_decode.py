@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from clapsearch.audio import AudioError, iter_windows, probe, read_window, segment_windows
+from clapsearch.audio.features import LogMel, warped_unit_sum_fbanks
+from clapsearch.model.config import FeatureConfig
+from tests.conftest import tone
+
+
+def test_probe_reads_headers(library: Path) -> None:
+    info = probe(library / "sub" / "chirp.ogg")
+    assert (info.sample_rate, info.channels) == (44100, 2)
+    assert info.duration == pytest.approx(1.5, abs=0.01)
+
+
+@pytest.mark.parametrize("name,content,reason", [
+    ("empty.wav", b"", "empty file"),
+    ("letter.mp3", b"Dear user, this is not an MP3.\n" * 50, "format not recognised"),
+])
+def test_unusable_files_say_why(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(AudioError, match=reason):
+        probe(tmp_path / name)
+
+
+def test_read_window_downmixes_and_resamples(tmp_path: Path) -> None:
+    left, right = tone(440, 2.0, 44100), -tone(440, 2.0, 44100)
+    sf.write(tmp_path / "st.wav", np.stack([left, 0.5 * right], axis=1), 44100)
+    w = read_window(tmp_path / "st.wav", 0.5, 1.5, 16000)
+    assert w.shape == (16000,) and w.dtype == np.float32
+    assert np.abs(w).max() == pytest.approx(0.075, rel=0.05)  # (1 - 0.5) / 2 of 0.3
+
+
+def test_iter_windows_pads_short_files_and_covers_long_ones(tmp_path: Path) -> None:
+    sf.write(tmp_path / "short.wav", tone(300, 0.3), 16000)
+    windows = list(iter_windows(tmp_path / "short.wav", 16000, 1.0, 0.5))
+    assert len(windows) == 1 and windows[0][2].shape == (16000,)
+    assert np.all(windows[0][2][5000:] == 0)
+    sf.write(tmp_path / "long.flac", tone(300, 3.2), 16000)
+    windows = list(iter_windows(tmp_path / "long.flac", 16000, 1.0, 0.5))
+    assert [(a, b) for a, b, _ in windows] == segment_windows(3.2, 1.0, 0.5)
+    assert all(w.shape == (16000,) for _, _, w in windows)
+
+
+def test_truncated_file_is_an_audio_error(library: Path) -> None:
+    data = (library / "noise.flac").read_bytes()
+    (library / "cut.flac").write_bytes(data[: len(data) // 3])
+    with pytest.raises(AudioError):
+        list(iter_windows(library / "cut.flac", 16000, 1.0, 0.5))
+
+
+def test_segment_windows() -> None:
+    assert segment_windows(0.4, 1.0, 0.5) == [(0.0, 0.4)]
+    assert segment_windows(1.0, 1.0, 0.5) == [(0.0, 1.0)]
+    assert segment_windows(2.2, 1.0, 0.5) == [(0.0, 1.0), (0.5, 1.5), (1.0, 2.0), (1.2, 2.2)]
+    with pytest.raises(ValueError):
+        segment_windows(1.0, 0.0, 0.5)
+
+
+def test_essentia_filterbank_bands_sum_to_one() -> None:
+    fb = warped_unit_sum_fbanks(1025, 44100, 96, 0.0, 22050.0)
+    assert fb.shape == (1025, 96)
+    np.testing.assert_allclose(fb.sum(0).numpy(), 1.0, atol=1e-5)
+    assert (fb.argmax(0).diff() >= 0).all()  # centres rise with the band index
+
+
+def test_logmel_shapes_and_tone_peak() -> None:
+    import torch
+
+    cfg = FeatureConfig("log_mel", 512, 160, 32, 0.0, 8000.0)
+    mel = LogMel(cfg, 16000)(torch.from_numpy(np.stack([tone(1000, 1.0), tone(4000, 1.0)])))
+    assert mel.shape == (2, 101, 32)
+    assert mel[0].mean(0).argmax() < mel[1].mean(0).argmax()
+    with pytest.raises(ValueError, match="Nyquist"):
+        LogMel(FeatureConfig("log_mel", 512, 160, 32, 0.0, 9000.0), 16000)

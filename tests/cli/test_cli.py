@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from clapsearch.cli.main import app
+
+runner = CliRunner()
+
+
+def test_index_json_summary_and_query_json(broken_library: Path, tmp_path: Path) -> None:
+    idx = str(tmp_path / "idx")
+    result = runner.invoke(app, ["index", str(broken_library), "--index", idx, "--model", "tiny", "--workers", "0",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"added", "updated", "removed", "unchanged", "skipped", "seconds", "audio_seconds"} <= set(summary)
+    assert summary["added"] == 4 and len(summary["skipped"]) == 4
+    assert all(set(s) == {"path", "reason"} for s in summary["skipped"])
+
+    result = runner.invoke(app, ["query", "a high tone", "low hum", "--index", idx, "-k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [q["query"] for q in out] == ["a high tone", "low hum"]
+    assert all(len(q["results"]) == 2 for q in out)
+    assert set(out[0]["results"][0]) == {"path", "score", "start", "end"}
+
+
+def test_table_output_and_clear_errors(library: Path, tmp_path: Path) -> None:
+    idx = str(tmp_path / "idx")
+    result = runner.invoke(app, ["index", str(library), "--index", idx, "--model", "tiny", "--workers", "0"])
+    assert result.exit_code == 0 and "added" in result.stdout
+    result = runner.invoke(app, ["query", "tone", "--index", idx, "-k", "1"])
+    assert result.exit_code == 0 and "score" in result.stdout
+    result = runner.invoke(app, ["query", "tone", "--index", idx, "--model", "paper"])
+    assert result.exit_code == 1 and "built with model 'tiny'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    result = runner.invoke(app, ["query", "tone", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "no index at" in result.output
+    result = runner.invoke(app, ["index", str(tmp_path / "missing"), "--index", idx])
+    assert result.exit_code == 1 and "no such file or folder" in result.output
+
+
+def test_models_lists_the_builtins() -> None:
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0
+    for name in ("default", "paper", "tiny"):
+        assert name in result.stdout

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from clapsearch.model import ProjectionHead, contrastive_loss, create_model, load_config, model_identity, save_model
+from clapsearch.model.config import ModelConfig
+
+
+def test_tiny_model_embeddings_are_normalised_and_shaped_like_the_input() -> None:
+    model = create_model("tiny")
+    one = model.encode_text("a dog barking")
+    many = model.encode_text(["a dog barking", "rain on a roof", "a"])
+    assert one.shape == (32,) and many.shape == (3, 32)
+    assert one.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(many, axis=1), 1.0, atol=1e-5)
+    # order is restored after length-sorted batching
+    np.testing.assert_allclose(many[0], one, atol=1e-6)
+    wave = np.random.default_rng(0).standard_normal((2, 16000)).astype(np.float32) * 0.1
+    emb = model.encode_audio(wave)
+    assert emb.shape == (2, 32)
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(model.encode_audio(wave[1]), emb[1], atol=1e-5)  # batch does not matter
+
+
+def test_untrained_models_build_identically_every_time() -> None:
+    a, b = create_model("tiny"), create_model("tiny")
+    assert model_identity(a) == model_identity(b)
+
+
+def test_forward_returns_features_by_role_and_clipped_scale() -> None:
+    model = create_model("tiny").train()
+    out = model(audio=torch.randn(4, 16000) * 0.1, text=model.tokenize(["a", "b", "c", "d"]))
+    assert set(out) == {"audio", "text", "logit_scale"}
+    assert out["audio"].shape == (4, 32) and out["text"].shape == (4, 32)
+    assert float(out["logit_scale"]) == pytest.approx(1 / 0.07, rel=1e-5)
+    with torch.no_grad():
+        model.logit_scale.fill_(10.0)  # exp(10) is far above the clip
+    assert float(model.scale()) == pytest.approx(100.0)
+
+
+def test_projection_head_is_the_paper_head() -> None:
+    head = ProjectionHead(8, 4, dropout=0.0)
+    x = torch.randn(3, 8)
+    e1 = head.linear1(x)
+    expected = head.layer_norm(e1 + head.linear2(torch.nn.functional.gelu(e1)))
+    torch.testing.assert_close(head(x), expected)
+    with pytest.raises(ValueError):
+        ProjectionHead(0, 4)
+
+
+def test_contrastive_loss_matches_hand_computation_and_masks_same_label_pairs() -> None:
+    a = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), dim=-1)
+    t = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [1.0, 1.0]]), dim=-1)
+    scale = torch.tensor(2.0)
+    logits = 2.0 * (a @ t.T)
+    expected = 0.5 * (torch.nn.functional.cross_entropy(logits, torch.arange(2))
+                      + torch.nn.functional.cross_entropy(logits.T, torch.arange(2)))
+    assert float(contrastive_loss(a, t, scale)) == pytest.approx(float(expected))
+    # identical pairs sharing a label: masked, the loss is zero (nothing else to compete with)
+    same = torch.ones(2, 2, dtype=torch.bool)
+    assert float(contrastive_loss(a, a, scale, same_label=same)) == pytest.approx(0.0, abs=1e-6)
+    # perfect alignment with a large scale gives a small loss; random gives about log(B)
+    x = torch.nn.functional.normalize(torch.randn(16, 8), dim=-1)
+    assert float(contrastive_loss(x, x, torch.tensor(100.0))) < 0.1
+    assert float(contrastive_loss(x, x, torch.tensor(0.0))) == pytest.approx(math.log(16), rel=1e-4)
+
+
+def test_save_and_load_round_trip(tmp_path) -> None:
+    model = create_model("tiny")
+    with torch.no_grad():
+        model.audio_head.linear1.weight.add_(1.0)
+    folder = save_model(model, tmp_path / "m", provenance={"note": "test"})
+    meta = json.loads((folder / "config.json").read_text())
+    assert meta["provenance"] == {"note": "test"} and meta["model"]["name"] == "tiny"
+    again = create_model(folder)
+    assert model_identity(again)["weights_hash"] == model_identity(model)["weights_hash"]
+    wave = np.random.default_rng(1).standard_normal(16000).astype(np.float32) * 0.1
+    np.testing.assert_allclose(again.encode_audio(wave), model.encode_audio(wave), atol=1e-6)
+
+
+def test_weights_that_do_not_fit_are_refused(tmp_path) -> None:
+    from safetensors.torch import save_file
+
+    folder = save_model(create_model("tiny"), tmp_path / "m")
+    save_file({"audio_head.linear1.weight": torch.zeros(3, 3)}, str(folder / "model.safetensors"))
+    with pytest.raises((ValueError, RuntimeError)):
+        create_model(folder)
+
+
+def test_configs_are_data_and_bad_names_are_explained(tmp_path) -> None:
+    cfg = load_config("paper")
+    assert (cfg.embed_dim, cfg.audio.features.n_mels, cfg.audio.features.hop_length) == (1024, 64, 320)
+    assert cfg.text.max_length == 100 and cfg.text.pooling == "cls"
+    assert cfg.init_temperature == 0.007 and cfg.max_logit_scale == 100.0
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="unknown model"):
+        load_config("no-such-model")
+    bad = load_config("tiny").to_dict()
+    bad["audio"]["features"]["kind"] = "mfcc"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    with pytest.raises(ValueError, match="unknown feature kind"):
+        load_config(path)

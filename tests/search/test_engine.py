@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from clapsearch.indexer import index_paths
+from clapsearch.search import SearchEngine, rank_files
+from clapsearch.store import Store
+from clapsearch.vectors import VectorIndex
+from tests.conftest import noise, tone
+
+
+def test_rank_files_gives_each_file_once_at_its_best_segment(tmp_path: Path) -> None:
+    store = Store.sqlite_in(tmp_path)
+    e = np.eye(4, dtype=np.float32)
+    segs_a = [(0.0, 1.0, e[0]), (1.0, 2.0, (e[0] + e[1]) / np.sqrt(2)), (2.0, 3.0, e[1])]
+    _, ids_a = store.put_file(_f("/a.wav"), segs_a)
+    _, ids_b = store.put_file(_f("/b.wav"), [(0.0, 1.0, e[2]), (1.0, 2.0, (e[1] + e[2]) / np.sqrt(2))])
+    vectors = VectorIndex(4)
+    vectors.add(np.array(ids_a + ids_b), np.stack([v for *_, v in segs_a] + [e[2], (e[1] + e[2]) / np.sqrt(2)]))
+    hits = rank_files(e[1][None, :], vectors, store, k=5)[0]
+    assert [h.path for h in hits] == ["/a.wav", "/b.wav"]
+    assert (hits[0].start, hits[0].end, hits[0].score) == (2.0, 3.0, pytest.approx(1.0))
+    assert hits[1].score == pytest.approx(1 / np.sqrt(2), rel=1e-5)
+    assert [h.path for h in rank_files(e[1][None, :], vectors, store, k=1)[0]] == ["/a.wav"]
+
+
+def _f(path: str) -> dict[str, object]:
+    return {"path": path, "size": 1, "mtime": 1.0, "content_hash": path, "status": "indexed", "error": None,
+            "duration": 3.0, "sample_rate": 16000, "channels": 1, "format": "WAV"}
+
+
+def test_sounds_like_this_file_ranks_the_similar_sound_first(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(lib / "tone_a.wav", tone(1000, 2.0), 16000)
+    sf.write(lib / "tone_b.wav", tone(1000, 1.5, amp=0.25), 16000)
+    sf.write(lib / "hiss.wav", noise(2.0, amp=0.3), 16000)
+    index_paths([lib], tmp_path / "idx", model="tiny", workers=0)
+    engine = SearchEngine(tmp_path / "idx", device="cpu")
+    hits = engine.query_audio(lib / "tone_a.wav", k=5)
+    assert [Path(h.path).name for h in hits] == ["tone_b.wav", "hiss.wav"]  # itself left out
+    assert hits[0].score > hits[1].score
+
+
+def test_missing_index_is_explained(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no index at"):
+        SearchEngine(tmp_path / "nothing", device="cpu")
