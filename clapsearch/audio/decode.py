@@ -1,7 +1,9 @@
 """Decoding: read headers first, then samples one window at a time (never a whole long file)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,7 +46,8 @@ def probe(path: str | Path) -> AudioInfo:
     if size == 0:
         raise AudioError("empty file (0 bytes)")
     try:
-        info = sf.info(str(p))
+        with _quiet_native_stderr(p.suffix.lower() == ".mp3"):
+            info = sf.info(str(p))
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
         raise AudioError(f"not an audio file soundfile can read ({_libsndfile_reason(e)})") from e
     if info.samplerate <= 0 or info.channels <= 0:
@@ -53,6 +56,23 @@ def probe(path: str | Path) -> AudioInfo:
         raise AudioError("no audio frames in file")
     return AudioInfo(str(p), info.frames / info.samplerate, int(info.samplerate), int(info.channels),
                      int(info.frames), str(info.format))
+
+
+@contextmanager
+def _quiet_native_stderr(active: bool) -> Iterator[None]:
+    """Silence libmpg123's resync notes on stderr while it probes a file (we report the error ourselves)."""
+    if not active:
+        yield
+        return
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 @lru_cache(maxsize=32)

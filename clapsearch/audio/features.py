@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torchaudio
 from torch import nn
 
-from clapsearch.model.config import FeatureConfig
+if TYPE_CHECKING:  # the model package imports this module; the config is only a type here
+    from clapsearch.model.config import FeatureConfig
 
 
 def htk_mel(hz: torch.Tensor) -> torch.Tensor:

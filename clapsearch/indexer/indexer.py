@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -170,7 +171,7 @@ def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask
             yield t, decode(t)
         return
     ctx = mp.get_context("spawn")  # fork after torch has started threads is unsafe
-    with ctx.Pool(workers) as pool:
+    with ctx.Pool(workers, initializer=_ignore_sigint) as pool:
         queue: deque = deque()
         it = iter(tasks)
         for t in it:
@@ -183,6 +184,11 @@ def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask
             if nxt is not None:
                 queue.append((nxt, pool.apply_async(decode, (nxt,))))
             yield t, res.get()
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is handled once, by the main process, which saves what is done; workers just stop with the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, summary: IndexSummary,
