@@ -19,12 +19,25 @@ DEFAULT_INDEX = Path(os.environ.get("CLAPSEARCH_INDEX", ".clapsearch"))
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Print errors a user can fix as one red line and exit 1, instead of a traceback."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
     from clapsearch.indexer import IndexLocked
 
     try:
         yield
     except (ValueError, FileNotFoundError, IndexLocked, RuntimeError) as e:
         err_console.print(f"[bold red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    except ArgumentError as e:
+        err_console.print(f"[bold red]error:[/] not a database URL SQLAlchemy understands: {e}")
+        raise typer.Exit(1) from None
+    except SQLAlchemyError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        err_console.print(f"[bold red]error:[/] metadata database: {first}")
+        raise typer.Exit(1) from None
+    except ImportError as e:
+        err_console.print(f"[bold red]error:[/] a module is missing: {e.name or e} (install it into clapsearch's "
+                          "environment, e.g. a database driver such as psycopg for PostgreSQL)")
         raise typer.Exit(1) from None
 
 
