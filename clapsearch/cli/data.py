@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Optional
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clapsearch.data import debian, sources
+from clapsearch.data.captions import WORDS_ENV
 from clapsearch.data.manifest import Clip, merge_parts, write_jsonl
 
 app = typer.Typer(help="Build audio-caption training manifests (JSONL) from openly licensed sources.",
@@ -40,6 +42,10 @@ def debian_cmd(
     except KeyError as exc:
         console.print(f"[red]{exc.args[0]}[/red]")
         raise typer.Exit(2)
+    try:  # captions keep only real words: the recipe reads them from Debian's wamerican, like the sounds
+        os.environ.setdefault(WORDS_ENV, str(debian.fetch_word_list(cache, out / "extract")))
+    except debian.DebianError as exc:
+        console.print(f"[yellow]word list unavailable ({exc}); captions use a looser word check[/yellow]")
     parts = out / "parts"
     parts.mkdir(parents=True, exist_ok=True)
     failed: list[str] = []
@@ -121,6 +127,45 @@ def shared_cmd(
     for k, v in sorted(counts.items()):
         table.add_row(k, str(v))
     console.print(table)
+
+
+@app.command("check")
+def check_cmd(
+    manifests: list[Path] = typer.Argument(..., help="JSONL training manifests to check."),
+    against: list[Path] = typer.Option(..., "--against", help="Evaluation folders (every audio file below)."),
+    threshold: float = typer.Option(0.97, "--threshold", help="Cosine at or above which a clip is a leak."),
+) -> None:
+    """Drop training clips that nearly duplicate an evaluation clip; write <manifest>.clean.jsonl + a report."""
+    from clapsearch.audio.decode import AUDIO_EXTENSIONS
+    from clapsearch.data.contamination import TowerEmbedder, find_leaks
+    from clapsearch.data.manifest import read_jsonl
+    from clapsearch.model import create_model
+
+    model = create_model("default")
+    cfg = model.config.audio
+    evaluation = sorted(p for root in against for p in Path(root).rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+    if not evaluation:
+        console.print(f"[red]no audio files under {', '.join(map(str, against))}[/red]")
+        raise typer.Exit(1)
+    for manifest in manifests:
+        clips = list(read_jsonl(manifest))
+        base = manifest.resolve().parent
+        paths = [(base / c.audio).resolve() for c in clips]
+        embed = TowerEmbedder(model.audio_tower, cfg.sample_rate, cfg.clip_seconds, cfg.hop_seconds,
+                              cache=base / ".tower-cache")
+        leaks, best, unreadable = find_leaks(paths, evaluation, embed, threshold)
+        drop = {leak.train for leak in leaks} | set(unreadable)
+        kept = [c for c, p in zip(clips, paths) if str(p) not in drop]
+        clean = manifest.with_name(manifest.stem + ".clean.jsonl")
+        write_jsonl(clean, kept)
+        report = manifest.with_name(manifest.stem + ".leaks.json")
+        report.write_text(json.dumps({"threshold": threshold, "evaluation": [str(a) for a in against],
+                                      "leaks": [leak.to_dict() for leak in leaks], "unreadable": unreadable,
+                                      "checked": len(best)}, indent=2) + "\n")
+        console.print(f"{manifest}: {len(clips)} clips, {len(leaks)} near-duplicates of evaluation clips and "
+                      f"{len(unreadable)} unreadable dropped -> {clean} ({len(kept)} clips); report {report}")
+        for leak in leaks:
+            console.print(f"  [yellow]dropped[/] {leak.train} ~ {leak.eval} (cos {leak.cosine:.3f})")
 
 
 if __name__ == "__main__":

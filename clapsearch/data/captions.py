@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import logging
 import re
 from pathlib import Path
@@ -94,6 +95,15 @@ airplane: flying overhead / plane
 train: passing, rumbling
 ship: creaking / boat
 boat: sailing / ship
+gun: firing, shooting / firearm
+rifle: firing, shooting / gun
+laser: firing, zapping / laser gun
+cannon: firing, booming
+grenade: exploding / bomb
+rocket: launching, whooshing / missile
+mortar: firing, thudding
+hoofbeat: clopping / hooves
+hoofbeats: clopping / hooves
 """
 
 _VERBS: dict[str, list[str]] = {}
@@ -121,7 +131,7 @@ ACTIONS: dict[str, str | None] = {
     "scream": "screaming", "yell": "yelling", "shout": "shouting", "cry": "crying", "sigh": "sighing",
     "snore": "snoring", "whistle": None, "clap": "clapping", "miss": "swishing through the air",
     "swing": "swinging", "select": None, "order": None, "trained": None, "idle": None, "move": None,
-    "moving": None, "call": None, "ready": None, "spawn": None, "expire": None, "generic": None,
+    "moving": None, "call": None, "ack": None, "sel": None, "prod": None, "summon": None, "ready": None, "spawn": None, "expire": None, "generic": None,
     "flapping": "flapping its wings", "canter": "cantering", "gallop": "galloping", "trot": "trotting",
     "impact": "hitting something", "splat": "splatting", "sizzle": "sizzling",
 }
@@ -131,44 +141,66 @@ REWRITES: dict[str, str] = {
     "hh": "hi-hat", "hihat": "hi-hat", "bd": "bass drum", "kick": "kick drum", "sd": "snare", "sn": "snare",
     "amb": "ambient", "fs": "footstep", "fx": "", "sfx": "", "snd": "", "vox": "voice", "guit": "guitar",
     "elec": "electronic", "perc": "percussion", "cym": "cymbal", "jav": "javelin", "ballist": "ballista",
-    "foorstep": "footstep", "hstep": "footstep", "mstep": "hoofbeat", "footsteps": "footstep",
+    "foorstep": "footstep", "ele": "elephant", "hstep": "footstep", "mstep": "hoofbeats", "footsteps": "footstep",
     "steps": "footstep", "step": "footstep", "fem": "woman", "female": "woman", "male": "man", "bassdrum": "bass drum", "tom": "tom drum",
 }
 
 STOPWORDS = frozenset(
     "sound sounds audio ogg wav flac mp3 aiff aif final new alt var version take edit mix copy test tmp "
     "mono stereo left right lo hi mid med sample samples snd fx sfx the of and a an in on at to for with "
-    "data share usr games game core default misc other various generic wood1 mn".split()
+    "data share usr games game core default misc other various generic wood1 mn units unit factions techs".split()
 )
 
-HUMANS = frozenset("man woman child person baby human boy girl soldier people crowd".split())
+HUMANS = frozenset("man woman child person baby human boy girl soldier people crowd worker warrior archer knight "
+                   "guard peasant villager pirate swordsman mage wizard priest magician horseman".split())
 ANIMATE = HUMANS | frozenset(
     "dog cat cow cattle bull sheep goat pig horse donkey camel elephant lion tiger bear wolf bird birds chicken "
     "hen rooster duck goose crow owl frog insect cricket bee fly mosquito snake monkey seagull peacock flamingo "
     "dolphin whale bat mouse rat deer orc troll dwarf elf ogre giant dragon monster creature animal zombie "
-    "skeleton ghost spider wose mermaid naga drake lizard gryphon horseman".split())
+    "skeleton ghost spider wose mermaid naga drake lizard gryphon horseman ghoul goblin yeti mermen merman "
+    "wraith lich imp rabbit stag hare fox boar squirrel badger moose elk alien aliens".split())
+# game/UI words that name no sound source: a clip whose head noun is one of these is dropped
+NON_SOUND_HEADS = frozenset(
+    "active illegal save secret gold health green full off tip raze recycle success fail occupied message chat "
+    "freshmen site node immediate breaks dig dug hand bar can foot remove draw land ambient solar residential "
+    "commune shanty build under mods item player damage select menu button start end round alert generic "
+    "default test misc new cancel error warning info notify open close level harvest".split())
+
 _INANIMATE = {"being hit": "hitting something", "crying out in pain": "hitting something",
               "attacking": "striking", "dying": "being destroyed"}
 _PAIN = ("dying", "being hit", "crying out in pain")
 
-_DICT_PATHS = ("/usr/share/dict/words", "/usr/share/dict/american-english", "/usr/share/dict/british-english")
+_DICT_PATHS = ("/usr/share/dict/american-english", "/usr/share/dict/words", "/usr/share/dict/british-english")
+WORDS_ENV = "CLAPSEARCH_WORDS"  # set by the recipe to the word list it fetched (Debian's wamerican)
 
 
 @functools.lru_cache(maxsize=1)
 def dictionary() -> frozenset[str]:
-    """Return the system word list (lower-case), or an empty set when none is installed."""
-    for p in _DICT_PATHS:
+    """Return the word list (lower-case): the recipe's own copy of wamerican, else the system's, else empty."""
+    for p in (os.environ.get(WORDS_ENV, ""), *_DICT_PATHS):
         path = Path(p)
-        if path.is_file():
-            words = {w.strip().lower() for w in path.read_text(errors="ignore").splitlines() if w.strip().isalpha()}
+        if p and path.is_file():
+            # lower-case entries only: proper nouns ("Ada", "Zulu") are no evidence of a sound word
+            words = {w.strip() for w in path.read_text(errors="ignore").splitlines() if w.strip().isalpha()
+                     and w.strip().islower()}
             return frozenset(words)
     log.warning("no word list in %s; install `wamerican` for stricter caption filtering", _DICT_PATHS[0])
     return frozenset()
 
 
+# sound words that small word lists lack
+EXTRA_WORDS = frozenset(
+    "djembe conga congas bongo bongos cajon tabla cowbell rimshot hihat tambourine shaker claves guiro timbale "
+    "timbales woodblock glockenspiel marimba xylophone didgeridoo kalimba sitar ukulele synth orca quetzal "
+    "mountaingoat sangban dundun footstep footsteps hoofbeat hoofbeats".split())
+# words that cannot head a caption on their own ("a big hissing", "an old being hit")
+ADJECTIVES = frozenset("big small short long old young puny huge little large tiny heavy light fast slow low high "
+                       "empty broken snappy hard soft dry wet electric loud quiet".split())
+
+
 def is_word(tok: str) -> bool:
     """Return True if tok looks like a real English word (dictionary if present, else a vowel heuristic)."""
-    if tok in _VERBS or tok in ACTIONS or "-" in tok or " " in tok:
+    if tok in _VERBS or tok in ACTIONS or tok in EXTRA_WORDS or "-" in tok or " " in tok:
         return True
     if len(tok) < 3 or not tok.isalpha():
         return False
@@ -188,16 +220,17 @@ def tokens(text: str) -> list[str]:
         raw = re.sub(r"\d+[a-z]?$", "", raw)  # trailing take numbers: horse1, swordhit_11a
         if not raw or any(ch.isdigit() for ch in raw):
             continue
+        rewritten = raw in REWRITES
         raw = REWRITES.get(raw, raw)
         for tok in raw.split():
             if tok in STOPWORDS:
                 continue
-            if is_word(tok):
+            if rewritten or is_word(tok):
                 out.append(tok)
             else:
                 out += _split_compound(tok)
     if "human" in out and ({"woman", "man", "old"} & set(out)):
-        out.remove("human")
+        out = ["old man" if t == "old" else t for t in out if t != "human"]
     return out
 
 
@@ -216,7 +249,8 @@ def article(phrase: str) -> str:
     """Return the phrase with a leading 'a'/'an' unless it is plural or mass-like."""
     head = phrase.split()[-1] if phrase.split() else phrase
     if head in ("rain", "thunder", "wind", "water", "fire", "music", "speech", "applause", "traffic", "cattle",
-                "footsteps", "gravel", "snow", "sand", "grass", "metal", "stone", "wood", "laughter", "static"):
+                "footsteps", "gravel", "snow", "sand", "grass", "metal", "stone", "wood", "laughter", "static",
+                "steam", "gunfire", "machinery", "ambience", "noise", "hail", "smoke", "ice", "mud", "wind chimes"):
         return phrase
     if head.endswith("s") and not head.endswith(("ss", "us", "is")):
         return phrase
@@ -274,19 +308,24 @@ def caption_tokens(toks: list[str]) -> tuple[str, list[str]] | None:
                 continue
         if t not in nouns:
             nouns.append(t)
-    if not nouns:
+    cand = [n for n in nouns if n not in ADJECTIVES]
+    if not cand:
         return None
-    known = [n for n in nouns if n.split()[-1] in _VERBS or n in ANIMATE]
-    head = known[-1] if known else nouns[-1]
-    mods = [n for n in nouns if n != head][-2:]
+    known = [n for n in cand if n.split()[-1] in _VERBS or n.split()[-1] in ANIMATE]
+    if not known and cand[-1] in NON_SOUND_HEADS:
+        return None
+    head = known[-1] if known else cand[-1]
+    mods = [n for n in nouns if n not in (head, head + "s") and n + "s" != head][-2:]
     subject = " ".join(mods + [head])
     if head == "footstep":
-        surface = " ".join(mods)
+        surface = " ".join(m for m in mods if m not in ADJECTIVES) or (
+            f"a {' '.join(mods)} surface" if mods else "")
         gait = "running" if action == "running" else "walking"
-        caps = [f"footsteps on {surface}", f"someone {gait} on {surface}", f"{surface} footsteps"] if surface else [
+        caps = [f"footsteps on {surface}", f"someone {gait} on {surface}",
+                f"{surface} footsteps" if not surface.startswith("a ") else "the sound of footsteps"] if surface else [
             "footsteps", f"someone {gait}", "the sound of footsteps"]
         return "footsteps", _dedup(caps)
-    if action and head not in ANIMATE:
+    if action and head.split()[-1] not in ANIMATE:
         action = _INANIMATE.get(action, action)
     label = f"{head} {action}".strip() if action else head
     return label, describe(subject, action)
@@ -307,22 +346,31 @@ def caption_path(rel: str) -> tuple[str, list[str]] | None:
             if [t for t in ft if t not in ACTIONS or t in _VERBS]:
                 stem = ft + stem
                 break
+    if any("footstep" in ft for ft in folders) and "footstep" not in stem:
+        stem = stem + ["footstep"]
     acts = [t for ft in folders for t in ft if t in ACTIONS and ACTIONS[t] and t not in _VERBS]
     if acts and not any(t in ACTIONS and ACTIONS[t] for t in stem):
         stem = stem + acts[:1]
     return caption_tokens(stem)
 
 
+_SENTENCE_WORDS = frozenset("we you i is are was were remember have has it this that if stands".split())
+
+
 def caption_description(text: str) -> tuple[str, list[str]] | None:
     """Return (label, captions) from a short description such as 'A colorful rooster.'."""
     first = text.strip().splitlines()[0] if text.strip() else ""
-    first = re.sub(r"[\"“”«»]|\(.*?\)", "", first).strip().rstrip(".!").strip()
+    if re.search(r"[\"“”«»]", first):
+        return None
+    first = re.sub(r"\(.*?\)", "", first).strip().rstrip(".!").strip()
     first = re.sub(r"^(a|an|the)\s+", "", first, flags=re.I)
     if not first or len(first.split()) > 8 or re.search(r"\d", first):
         return None
+    if set(re.findall(r"[a-z']+", first.lower())) & _SENTENCE_WORDS:
+        return None  # a sentence or a message, not a name of a sound source
     phrase = first[0].lower() + first[1:]
     toks = [t for t in re.split(r"[^A-Za-z'-]+", phrase.lower()) if t]
-    if not toks or not all(is_word(t) or t in STOPWORDS for t in toks):
+    if not toks:
         return None
     head = next((t for t in reversed(toks) if t in _VERBS), toks[-1])
     caps = describe(phrase)
@@ -337,7 +385,7 @@ def caption_speech(transcript: str, speaker: str = "woman") -> tuple[str, list[s
     if not t:
         return None
     if t.startswith("[") and t.endswith("]"):
-        inner = t.strip("[] ").lower()
+        inner = re.sub(r"^(the )?sound of ", "", t.strip("[] ").lower())
         return (inner, [inner, f"the sound of {inner}"]) if inner and not re.search(r"\d", inner) else None
     t = t.strip(". ").lstrip(".").strip()
     if not re.search(r"[A-Za-z]", t):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import re
+import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -54,6 +55,15 @@ def extract(deb: Path, dest: Path) -> Path:
         raise DebianError(f"`dpkg-deb -x {deb} {dest}` failed: {proc.stderr.strip()[-400:]}; delete {deb} and retry")
     marker.write_text(Path(deb).name)
     return dest
+
+
+def fetch_word_list(cache: Path, extract_root: Path) -> Path:
+    """Return the path of Debian's wamerican word list, downloaded and extracted like a sound package."""
+    tree = extract(download("wamerican", cache), Path(extract_root) / "wamerican")
+    words = tree / "usr" / "share" / "dict" / "american-english"
+    if not words.is_file():
+        raise DebianError(f"wamerican has no {words.relative_to(tree)}")
+    return words
 
 
 @dataclass
@@ -158,6 +168,8 @@ def read_transcripts(tree: Path) -> dict[str, str]:
 
 MIN_SECONDS, MAX_SECONDS, CUT_SECONDS = 0.1, 60.0, 30.0
 _KEEP_FORMATS = {"WAV", "FLAC", "OGG"}
+_STRUCK = {"drum", "cymbal", "hat", "snare", "tom", "bell", "cowbell", "block", "woodblock", "conga", "bongo", "djembe",
+           "cajon", "rim", "rimshot", "stick", "tambourine", "triangle", "gong", "timbale", "sangban", "head", "tabla"}
 _ADJ = {"hard", "soft", "heavy", "fat", "dark", "thick", "pure", "deep", "open", "closed", "high", "low", "short"}
 
 
@@ -166,7 +178,8 @@ def _fill(tmpl: str, groups: dict[str, str]) -> str:
 
     vals = dict(groups)
     vals.update({f"an_{k}": article(v) for k, v in groups.items() if v})
-    return re.sub(r"\s+", " ", tmpl.format(**vals)).strip()
+    text = re.sub(r"\s+", " ", tmpl.format(**vals)).strip()
+    return re.sub(r"\b([Aa]) (?=[aeiou])", r"\1n ", text)
 
 
 def caption_member(src, m: Member, ctx: dict) -> tuple[str, list[str], str] | None:
@@ -177,6 +190,8 @@ def caption_member(src, m: Member, ctx: dict) -> tuple[str, list[str], str] | No
     for rule in src.rules:
         mm = re.search(rule.pattern, m.rel, re.I)
         if mm:
+            if rule.label == "*":
+                break  # explicitly handed to the source's captioner
             if not rule.label:
                 return None
             groups = {k: " ".join(C.tokens(v or "")) for k, v in mm.groupdict().items()}
@@ -189,26 +204,23 @@ def caption_member(src, m: Member, ctx: dict) -> tuple[str, list[str], str] | No
     elif src.captioner == "description" and m.fs_path is not None:
         txt = m.fs_path.with_suffix(".txt")
         res = C.caption_description(txt.read_text(errors="replace")) if txt.is_file() else None
+        res = res if txt.is_file() else C.caption_path(Path(m.rel).name)
     elif src.captioner == "samples":
         prefix, _, rest = Path(m.rel).stem.partition("_")
         label, tmpls = SAMPLE_PREFIXES.get(re.sub(r"\d+$", "", prefix), ("", ()))
         toks = C.tokens(rest)
         toks = [t for t in toks if t in _ADJ] + [t for t in toks if t not in _ADJ]
+        if prefix == "drum" and toks[-1:] == ["bass"]:
+            toks[-1] = "bass drum"
+        nouns = [t for t in toks if t not in _ADJ]
         x = " ".join(toks)
         if tmpls and (x or all("{ax}" not in t for t in tmpls)):
-            res = (f"{toks[-1]} {label}".strip() if toks and prefix in ("drum", "elec") else label,
+            res = (" ".join(nouns) if nouns and prefix in ("drum", "elec") else label,
                    [_fill(t.replace("{ax}", "{an_x}"), {"x": x}) if x else _fill(t, {"x": ""}) for t in tmpls])
     elif src.captioner == "drumkit":
         name, lic = ctx["drumkits"].get(m.rel, ("", src.licence))
-        name = re.sub(r"^[a-g]#?\d\s*-\s*", "", name, flags=re.I)
-        toks = C.tokens(name) or C.tokens(Path(m.rel).stem)
-        kitwords = set(C.tokens(Path(m.rel).parts[0]))
-        toks = [t for t in toks if t not in kitwords or t in ("drum", "snare", "kick")]
-        if toks:
-            phrase = " ".join(toks)
-            res = (phrase, [f"{C.article(phrase)} hit", f"{C.article(phrase)} being struck",
-                            f"a single {phrase} sample from a drum kit"])
-        lic = (lic.splitlines()[0][:120] if lic else "") or src.licence
+        res = _drum_caption(name, m.rel) if name else None  # samples no kit references are unlabelled
+        lic = normalise_licence(lic) or src.licence
     elif src.captioner == "speech":
         key = re.sub(r"\.\w+$", "", m.rel)
         text = ctx["transcripts"].get(key)
@@ -216,6 +228,46 @@ def caption_member(src, m: Member, ctx: dict) -> tuple[str, list[str], str] | No
     if not res or not res[1]:
         return None
     return res[0], res[1], lic
+
+
+def _drum_caption(name: str, rel: str) -> tuple[str, list[str]] | None:
+    """Return (label, captions) for a drum-kit instrument name such as 'g3 - bass drum 3' or 'Hat Closed'."""
+    from . import captions as C
+    from .sources import DRUM_DROP, DRUM_WORDS
+
+    name = re.sub(r"^[a-g]#?\d\s*-\s*", "", name, flags=re.I)
+    kitwords = set(C.tokens(Path(rel).parts[0]))
+    clean = lambda ts: [t for t in ts if t not in DRUM_DROP and (t not in kitwords or t in ("drum", "snare"))]  # noqa
+    toks = clean(C.tokens(name))
+    if not [t for t in toks if t not in _ADJ]:
+        toks = toks + clean(C.tokens(Path(rel).stem))
+    toks = list(dict.fromkeys(DRUM_WORDS.get(t, t) for t in toks))
+    nouns = [t for t in toks if t not in _ADJ]
+    if not nouns:
+        return None
+    phrase = " ".join([t for t in toks if t in _ADJ] + nouns)
+    fix = lambda p: re.sub(r"(\w+) cymbal (\w+) cymbal", r"\1 \2 cymbal", p.replace("cow bell", "cowbell"))  # noqa
+    phrase, nouns = fix(phrase), fix(" ".join(nouns)).split()
+    if not set(" ".join(nouns).replace("-", " ").split()) & _STRUCK:
+        return " ".join(nouns), [f"the sound of {C.article(phrase)}", f"a single {phrase} sample from a drum kit"]
+    return " ".join(nouns), [f"{C.article(phrase)} hit", f"{C.article(phrase)} being struck",
+                             f"a single {phrase} sample from a drum kit"]
+
+
+def normalise_licence(text: str) -> str:
+    """Return an SPDX-like id for a free-text licence note ('This drumkit is distributed under the GPL...')."""
+    t = (text or "").lower()
+    if not t.strip():
+        return ""
+    if "gpl" in t:
+        return "GPL-2+" if "2" in t or t.strip() == "gpl" else "GPL"
+    if "share" in t and "alike" in t or "by-sa" in t:
+        return "CC-BY-SA-3.0"
+    if "attribution" in t or "cc-by" in t or "/by/" in t:
+        return "CC-BY-3.0"
+    if "creative commons 0" in t or "cc0" in t or "public domain" in t:
+        return "CC0-1.0"
+    return text.splitlines()[0][:60]
 
 
 def _safe(rel: str) -> str:
@@ -272,6 +324,7 @@ def build_package(src, out: Path, cache: Path, tree: Path | None = None) -> tupl
         ctx["drumkits"] = read_drumkits(tree)
     if src.captioner == "speech":
         ctx["transcripts"] = read_transcripts(tree)
+    shutil.rmtree(out / "audio" / src.package, ignore_errors=True)  # no stale clips from an earlier build
     stats = SourceStats(source=f"debian:{src.package}", licence=src.licence)
     skipped: dict[str, int] = {}
     per_label: dict[str, int] = {}

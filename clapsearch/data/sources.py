@@ -45,7 +45,8 @@ class Source:
 # ESC-50 5-186924; widelands' saw_sawing_00..02 are suspects of ESC-50 4-102844 (hand saw).
 EXCLUDE: dict[str, tuple[str, ...]] = {
     "minetest-data": (r"(^|/)fire_small\.ogg$", r"(^|/)fire_fire\.", r"(^|/)fire_large\."),
-    "widelands-data": (r"(^|/)saw_sawing_0[0-2]\.",),
+    # shipped as data/sound/atlanteans/saw/sawing_00..02.ogg (named saw_sawing_0x in the contamination list)
+    "widelands-data": (r"(^|/)saw(/|_)sawing_0[0-2]\.",),
 }
 
 
@@ -76,6 +77,14 @@ SAMPLE_PREFIXES: dict[str, tuple[str, tuple[str, ...]]] = {
     "mehackit": ("electronic sound", ("an electronic {x} sound", "a synthesized {x} noise")),
 }
 
+# drum-kit instrument names: words to drop (brands, model names) and words to expand
+DRUM_DROP = frozenset("pearl superstar alpha metal edge rude custom free floating maple redo super tama sabian zildjian "
+                      "paiste ludwig yamaha roland power lite stomp dirty ring swish thin choke mic normal opaque dry "
+                      "variation layer velocity beats".split())
+DRUM_WORDS = {"hat": "hi-hat", "crash": "crash cymbal", "ride": "ride cymbal", "splash": "splash cymbal",
+              "china": "china cymbal", "cow": "cow", "sang": "sangban", "ban": "drum", "opened": "open",
+              "hardest": "hard", "softest": "soft"}
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "0ad-data", "CC-BY-SA-3.0", ("**/public.zip!audio/",),
@@ -97,6 +106,12 @@ SOURCES: tuple[Source, ...] = (
             Rule(r"^attack/fire/"),
             Rule(r"^attack/impact/(?P<a>arrow|sling)_(?P<b>[a-z]+)", "{a} impact", ("{an_a} hitting {b}", "a projectile striking {b}", "an impact on {b}")),
             Rule(r"^attack/impact/shield_(?P<b>[a-z]+)", "shield hit", ("a blow hitting a {b} shield", "a {b} shield being struck", "a weapon hitting a shield")),
+            Rule(r"^attack/impact/flesh", "flesh impact", ("a weapon striking flesh", "a blade stabbing into a body", "a wet thud of a hit")),
+            Rule(r"^attack/impact/siegeprojectile", "heavy impact", ("a heavy projectile crashing into a wall", "a boulder smashing into stone", "a loud crashing impact")),
+            Rule(r"^attack/siege/ram", "battering ram", ("a battering ram pounding a gate", "a heavy wooden ram thudding", "a ram smashing against a door")),
+            Rule(r"^attack/siege/", "siege engine", ("a catapult launching a projectile", "a siege engine firing", "a wooden war machine creaking and releasing")),
+            Rule(r"^attack/weapon/sling", "sling", ("a sling whirling and releasing a stone", "a sling shot whooshing", "a stone thrown with a sling")),
+            Rule(r"^actor/ship/", "ship", ("a wooden ship creaking", "a boat moving through water", "a ship at sea")),
             Rule(r"^attack/weapon/arrowfly", "arrow flying", ("an arrow whizzing past", "an arrow flying through the air", "an arrow whooshing by")),
             Rule(r"^attack/weapon/(?P<a>bow|jav|pike|spear|sword|sling)_attack", "{a} attack", ("{an_a} swinging", "a whoosh of {an_a} attack", "{an_a} cutting through the air")),
             Rule(r"^attack/weapon/musket", "gunshot", ("a musket firing", "a gunshot", "an old gun being fired")),
@@ -111,24 +126,60 @@ SOURCES: tuple[Source, ...] = (
     Source("wesnoth-1.16-data", "GPL-2+", ("usr/share/games/wesnoth/*/data/core/sounds",),
            rules=(Rule(r"(^|/)(magic|button|select|chat|receive|timer|user|gold|heal|poison|slow|petrified|expand|"
                        r"bell|flail|melee|ui|menu|lightning|fire|holy|entangle|faerie|spell|arcane|dark|cold|wail|"
-                       r"wose|drake|naga|sling|net)[-_.a-z0-9]*", ""),)),
+                       r"wose|drake|naga|sling|net)[-_.a-z0-9]*", ""),
+                  Rule(r"(puny|ink|glob|charge|thunderstick|pincers|tail|claws|fuse|potion|rumble|throw|swish|"
+                       r"morning|night|strike|squishy|groan|-fire-)"),)),
     Source("sonic-pi-samples", "CC0-1.0", ("usr/share/sonic-pi/samples",), captioner="samples", max_per_label=40),
     Source("hydrogen-drumkits", "per kit (drumkit.xml <license>); GPL-2+/CC-BY/CC-BY-SA/CC0", ("usr/share/hydrogen/data/drumkits",),
            captioner="drumkit", include=r"\.(ogg|wav|flac|aiff?)$", max_per_label=25),
     Source("asterisk-core-sounds-en-wav", "CC-BY-SA-3.0", ("usr/share/asterisk/sounds/en_US_f_Allison",),
            captioner="speech", extra_packages=("asterisk-core-sounds-en",), max_per_label=1000,
            rules=(Rule(r"^silence/"),)),
-    Source("sound-theme-freedesktop", "GPL-2+ / CC-BY-SA", ("usr/share/sounds/freedesktop/stereo",)),
+    Source("sound-theme-freedesktop", "GPL-2+ / CC-BY-SA-3.0 (per file, see copyright)",
+           ("usr/share/sounds/freedesktop/stereo",), include=r"\.(oga|ogg|wav)$",
+           rules=(Rule(r"alarm-clock", "alarm clock", ("an alarm clock ringing", "an alarm clock going off", "a ringing alarm")),
+                  Rule(r"^bell", "bell", ("a bell ringing", "a short bell chime", "a bell being struck")),
+                  Rule(r"camera-shutter|screen-capture", "camera shutter", ("a camera shutter clicking", "the click of a camera taking a picture", "a photo camera shutter")),
+                  Rule(r"phone-incoming", "phone ringing", ("a telephone ringing", "a phone ringtone", "an incoming call ringing")),
+                  Rule(r"phone-outgoing-busy", "busy signal", ("a telephone busy signal", "a busy tone on a phone line", "repeated beeps of a busy line")),
+                  Rule(r"phone-outgoing-calling", "ringback tone", ("a phone ringback tone", "a telephone line ringing", "a call being placed")),
+                  Rule(r"audio-channel|audio-test"),
+                  Rule(r"", "notification sound", ("a computer notification chime", "a short electronic alert sound", "a desktop notification sound")))),
     Source("freedink-data", "GPL-3+", ("usr/share/games/dink/dink/Sound",)),
-    Source("hedgewars-data", "GPL-2 / GFDL-1.3 / CC-BY-SA-3.0", ("usr/share/games/hedgewars/Data/Sounds",)),
-    Source("megaglest-data", "CC-BY-SA-3.0", ("usr/share/games/megaglest/techs/*/factions/*/units/*/sounds",
-                                               "usr/share/games/megaglest/data/core/sounds")),
+    Source("hedgewars-data", "GPL-2 / GFDL-1.3 / CC-BY-SA-3.0", ("usr/share/games/hedgewars/Data/Sounds",),
+           rules=(Rule(r"^voices/.*laugh", "laughing", ("a person laughing", "a cartoon character laughing", "laughter")),
+                  Rule(r"^voices/.*cough", "coughing", ("a person coughing", "a cartoon character coughing", "a cough")),
+                  Rule(r"^voices/.*moan", "moaning", ("a person moaning", "a pained moan", "a cartoon character groaning")),
+                  Rule(r"^voices/.*/(ooff|ow|ouch|nooo|ugh)\d*\.", "pained grunt",
+                       ("a cartoon character grunting in pain", "a pained grunt", "someone crying out in pain")),
+                  Rule(r"^voices/.*/jump\d*\.", "effort grunt", ("a short grunt of effort", "a character grunting as it jumps")),
+                  Rule(r"^voices/.*firepunch"),
+                  Rule(r"^voices/", "cartoon voice line", ("a cartoon character shouting a short phrase",
+                                                           "a comic voice exclaiming", "a voice actor saying a short line")),
+                  Rule(r"^\d[A-G]\.|hellish|kiss|tardis|yoohoo|custom|countdown|skip|placed|denied|extratime|"
+                       r"suddendeath|invulnerable|lowgravity|switchhog|homerun|valkyries|collectcrate|hogchant|portal|"
+                       r"warp|birdylay|egg|cake|melon|sinegun|landgun|ufo|hog_freeze|frozen_hog|rubberduck_die|hell_"),)),
+    Source("megaglest-data", "CC-BY-SA-3.0", ("usr/share/games/megaglest/techs/*/commondata/sounds",
+                                               "usr/share/games/megaglest/techs/*/factions/*/units/*/sounds"),
+           rules=(Rule(r"/(sheep|pig|cow|bull|chicken|elephant|ele|horse|bee)[a-z]*[_\d]", "*"),
+                  Rule(r"_(ack|select|sel)\d*\.\w+$", "game character voice",
+                       ("a character voice acknowledging an order", "a short spoken reply from a game character",
+                        "a voice saying a short phrase")),
+                  Rule(r"(^|/|_)(die|death)\d*\.\w+$", "death cry",
+                       ("a death cry", "a character screaming as it dies", "a pained dying scream")),
+                  Rule(r"_(attack|hit|prod|summon|standing|fly)\d*\.\w+$"),
+                  Rule(r"building_fall", "building collapsing",
+                       ("a building collapsing", "rubble crashing down", "a structure falling apart")))),
     Source("widelands-data", "GPL-2+", ("usr/share/games/widelands/data/sound",)),
     Source("minetest-data", "CC-BY-SA-3.0 / CC0 per file", ("usr/share/games/minetest/games/*/mods/*/sounds",)),
-    Source("lincity-ng-data", "GPL-2+", ("usr/share/games/lincity-ng/sounds",)),
-    Source("lugaru-data", "CC-BY-SA-3.0", ("usr/share/games/lugaru/Data/Sounds",)),
+    Source("lincity-ng-data", "GPL-2+", ("usr/share/games/lincity-ng/sounds",),
+           rules=(Rule(r"^(?P<a>monument|school|university|market|harbor|farm|pottery|blacksmith|industry|"
+                       r"residential|shanty|commune)[a-z]*\d*\.", "{a} ambience",
+                       ("ambient sounds of a {a}", "the background noise around a {a}", "{a} ambience")),
+                  Rule(r"^(substation|power|click|tip|raze|recycle|health|green)"))),
+    Source("lugaru-data", "CC-BY-SA-3.0", ("usr/share/games/lugaru/Sounds",)),
     Source("ufoai-sound", "GPL-2+ / CC-BY-SA", ("**/0snd.pk3!sound/",)),
-    Source("freeciv-data", "GPL-2+", ("usr/share/freeciv/stdsounds",)),
+    Source("freeciv-data", "GPL-2+", ("usr/share/games/freeciv/stdsounds",)),
 )
 
 BY_NAME: dict[str, Source] = {s.package: s for s in SOURCES}

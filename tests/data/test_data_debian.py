@@ -1,0 +1,158 @@
+"""Package recipe on small generated package trees (no downloads)."""
+from __future__ import annotations
+
+import gzip
+import io
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from clapsearch.data import captions as C
+from clapsearch.data import debian
+from clapsearch.data.sources import Rule, Source, get, is_excluded
+
+SR = 8000
+
+
+@pytest.fixture(autouse=True)
+def fixed_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = frozenset("cattle goat horse gravel door wood cow rooster colorful metal stone fire flint steel snare hard "
+                      "closed hat".split())
+    monkeypatch.setattr(C, "dictionary", lambda: words)
+
+
+def wav_bytes(seconds: float, freq: float = 440.0, fmt: str = "WAV") -> bytes:
+    t = np.arange(int(seconds * SR)) / SR
+    buf = io.BytesIO()
+    sf.write(buf, (0.2 * np.sin(2 * np.pi * freq * t)).astype(np.float32), SR, format=fmt)
+    return buf.getvalue()
+
+
+def put(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def test_zip_archive_audio_with_rules_and_path_captions(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    arch = tree / "usr/share/games/x/public.zip"
+    arch.parent.mkdir(parents=True)
+    with zipfile.ZipFile(arch, "w") as zf:
+        zf.writestr("audio/actor/fauna/animal/cattle_01.ogg", wav_bytes(0.5, 300, "OGG"))
+        zf.writestr("audio/actor/fauna/animal/cattle_02.ogg", wav_bytes(0.5, 310, "OGG"))
+        zf.writestr("audio/actor/fauna/death/goat_11.wav", wav_bytes(0.4, 500))
+        zf.writestr("audio/interface/select/sel_01.wav", wav_bytes(0.4))
+        zf.writestr("audio/music/theme.wav", wav_bytes(61.0, 200))  # long: cut to 30 s FLAC
+        zf.writestr("audio/ambient/door_01.wav", wav_bytes(0.05))  # too short
+        zf.writestr("audio/ambient/door_02.wav", b"not audio at all" * 10)  # unreadable
+        zf.writestr("art/readme.txt", "no audio")
+    src = Source("fake-data", "CC0-1.0", ("**/public.zip!audio/",),
+                 rules=(Rule(r"^interface/"), Rule(r"^music/", "music", ("instrumental music",))))
+    clips, stats = debian.build_package(src, tmp_path / "out", tmp_path / "debs", tree=tree)
+    rows = {c.audio: c for c in clips}
+    assert set(rows) == {"audio/fake-data/actor/fauna/animal/cattle_01.ogg",
+                         "audio/fake-data/actor/fauna/animal/cattle_02.ogg",
+                         "audio/fake-data/actor/fauna/death/goat_11.wav", "audio/fake-data/music/theme.flac"}
+    assert "cattle lowing" in rows["audio/fake-data/actor/fauna/animal/cattle_01.ogg"].captions
+    assert rows["audio/fake-data/actor/fauna/death/goat_11.wav"].label == "goat dying"
+    assert rows["audio/fake-data/music/theme.flac"].captions == ["instrumental music"]
+    assert sf.info(str(tmp_path / "out/audio/fake-data/music/theme.flac")).duration == pytest.approx(30.0)
+    assert all(c.source == "debian:fake-data" and c.licence == "CC0-1.0" for c in clips)
+    assert stats.skipped == {"no_caption": 1, "too_short": 1, "unreadable": 1}
+    assert stats.clips == 4 and stats.concepts == ["cattle", "goat dying", "music"]
+
+
+def test_esc50_exclusions_never_reach_the_manifest(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    snd = tree / "usr/share/games/minetest/games/g/mods/fire/sounds"
+    for name in ("fire_small.ogg", "fire_fire.1.ogg", "fire_large.ogg", "fire_flint_and_steel.ogg"):
+        put(snd / name, wav_bytes(0.3, 200 + len(name), "OGG"))
+    clips, stats = debian.build_package(get("minetest-data"), tmp_path / "out", tmp_path / "debs", tree=tree)
+    assert [Path(c.audio).name for c in clips] == ["fire_flint_and_steel.ogg"]
+    assert stats.skipped["excluded_esc50"] == 3
+    assert is_excluded("widelands-data", "atlanteans/saw/sawing_01.ogg")
+    assert not is_excluded("widelands-data", "atlanteans/saw/benchsaw_01.ogg")
+
+
+def test_description_captions_skip_spoken_descriptions(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    d = tree / "usr/share/tuxpaint/stamps/animals"
+    put(d / "cow.ogg", wav_bytes(0.5, 300, "OGG"))
+    put(d / "cow.txt", "A cow.\nfr.utf8=Une vache.\n")
+    put(d / "cow_desc.ogg", wav_bytes(0.5, 310, "OGG"))
+    put(d / "cow_desc_fr.ogg", wav_bytes(0.5, 320, "OGG"))
+    put(d / "rooster.wav", wav_bytes(0.5, 330))
+    put(d / "rooster.txt", "A colorful rooster.\n")
+    clips, _ = debian.build_package(get("tuxpaint-stamps-default"), tmp_path / "o", tmp_path / "d", tree=tree)
+    caps = {Path(c.audio).name: c.captions for c in clips}
+    assert set(caps) == {"cow.ogg", "rooster.wav"}
+    assert "a cow mooing" in caps["cow.ogg"] and "a colorful rooster crowing" in caps["rooster.wav"]
+
+
+def test_drumkit_xml_instrument_names(tmp_path: Path) -> None:
+    kit = tmp_path / "tree/usr/share/hydrogen/data/drumkits/MyKit"
+    put(kit / "kick_01.wav", wav_bytes(0.3, 60))
+    put(kit / "hh.flac", wav_bytes(0.3, 5000, "FLAC"))
+    put(kit / "orphan.wav", wav_bytes(0.3, 900))
+    put(kit / "drumkit.xml", """<?xml version="1.0"?>
+<drumkit_info xmlns="http://www.hydrogen-music.org/drumkit"><name>MyKit</name>
+<license>This work is licensed under the Creative Commons 0 License.</license><instrumentList>
+<instrument><id>0</id><name>Kick</name><layer><filename>kick_01.wav</filename></layer></instrument>
+<instrument><id>1</id><name>f#3 - Hat Closed</name><layer><filename>hh.flac</filename></layer></instrument>
+</instrumentList></drumkit_info>""")
+    clips, _ = debian.build_package(get("hydrogen-drumkits"), tmp_path / "o", tmp_path / "d", tree=tmp_path / "tree")
+    rows = {Path(c.audio).name: c for c in clips}
+    assert set(rows) == {"kick_01.wav", "hh.flac"}
+    assert rows["kick_01.wav"].captions[0] == "a kick drum hit"
+    assert rows["hh.flac"].captions[0] == "a closed hi-hat hit"
+    assert rows["kick_01.wav"].licence == "CC0-1.0"
+
+
+def test_speech_from_transcripts_and_sample_names(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    snd = tree / "usr/share/asterisk/sounds/en_US_f_Allison"
+    put(snd / "agent-pass.wav", wav_bytes(0.6))
+    put(snd / "digits/5.wav", wav_bytes(0.4))
+    put(snd / "silence/1.wav", wav_bytes(1.0))
+    put(tree / "usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz",
+        gzip.compress(b"; header\nagent-pass: Please enter your password.\ndigits/5: five\nsilence/1: [silence]\n"))
+    clips, _ = debian.build_package(get("asterisk-core-sounds-en-wav"), tmp_path / "o", tmp_path / "d", tree=tree)
+    caps = {Path(c.audio).name: c.captions[0] for c in clips}
+    assert caps == {"agent-pass.wav": "a woman saying: please enter your password", "5.wav": "a woman saying: five"}
+
+    spi = tmp_path / "spi/usr/share/sonic-pi/samples"
+    put(spi / "drum_snare_hard.flac", wav_bytes(0.3, 200, "FLAC"))
+    put(spi / "tabla_ghe3.flac", wav_bytes(0.3, 210, "FLAC"))
+    clips, _ = debian.build_package(get("sonic-pi-samples"), tmp_path / "o2", tmp_path / "d", tree=tmp_path / "spi")
+    caps = {Path(c.audio).name: c.captions for c in clips}
+    assert caps["drum_snare_hard.flac"][0] == "a hard snare drum hit"
+    assert caps["tabla_ghe3.flac"][0] == "a tabla drum stroke"
+
+
+def test_download_reuses_cache_and_reports_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cached = put(tmp_path / "debs/pkg_1.0_all.deb", b"x")
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("must not call apt-get"))
+    assert debian.download("pkg", tmp_path / "debs") == cached
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 100, "", "E: no such pkg"))
+    with pytest.raises(debian.DebianError, match="apt-get update"):
+        debian.download("nopkg", tmp_path / "debs")
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb")
+def test_extract_real_deb_once(tmp_path: Path) -> None:
+    root = tmp_path / "pkgroot"
+    put(root / "DEBIAN/control", "Package: fake\nVersion: 1\nArchitecture: all\nMaintainer: x <x@y>\nDescription: t\n")
+    put(root / "usr/share/fake/a.wav", wav_bytes(0.2))
+    deb = tmp_path / "fake_1_all.deb"
+    subprocess.run(["dpkg-deb", "-b", "--root-owner-group", str(root), str(deb)], check=True, capture_output=True)
+    dest = debian.extract(deb, tmp_path / "x")
+    assert (dest / "usr/share/fake/a.wav").is_file()
+    (dest / "usr/share/fake/a.wav").unlink()
+    debian.extract(deb, tmp_path / "x")  # marker present: not extracted again
+    assert not (dest / "usr/share/fake/a.wav").exists()
