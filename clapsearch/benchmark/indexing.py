@@ -1,0 +1,124 @@
+"""A benchmark's clips go through the indexer, and its scores through the search engine: one similarity path."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import stat
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from clapsearch.indexer import IndexSummary, Progress, index_paths
+from clapsearch.indexer.scan import scan
+from clapsearch.model.factory import WEIGHTS_FILE, resolve_model_dir
+from clapsearch.search import SearchEngine
+
+log = logging.getLogger(__name__)
+
+CACHE_FOLDER = ".clapsearch-bench"
+
+
+def model_cache_key(model: str) -> str:
+    """Return a folder name for a model: its name plus a digest of its saved config and weights.
+
+    New weights (a retrained 'default') get a new cache folder instead of an index that refuses to open.
+    """
+    folder = resolve_model_dir(model)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(model).name if Path(model).exists() else model) or "model"
+    if folder is None:
+        return name
+    h = hashlib.sha1()
+    for part in ("config.json", WEIGHTS_FILE):
+        if (folder / part).is_file():
+            h.update((folder / part).read_bytes())
+    return f"{name}-{h.hexdigest()[:8]}"
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a cache may go inside folder: its mode allows writing and a write succeeds.
+
+    The mode bits are checked first because root writes into r-x folders anyway: a data set its owner made
+    read-only stays untouched.
+    """
+    try:
+        any_write = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+        if not os.stat(folder).st_mode & any_write or not os.access(folder, os.W_OK):
+            return False
+        (folder / CACHE_FOLDER).mkdir(exist_ok=True)
+        probe = folder / CACHE_FOLDER / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def default_index_dir(root: str | Path, model: str) -> Path:
+    """Return <root>/.clapsearch-bench/<model>, or ~/.cache/clapsearch/bench/<root name-hash>/<model> if read-only."""
+    root = Path(root).resolve()
+    key = model_cache_key(model)
+    if _writable(root):
+        return root / CACHE_FOLDER / key
+    digest = hashlib.sha1(str(root).encode()).hexdigest()[:12]
+    return Path.home() / ".cache" / "clapsearch" / "bench" / f"{root.name}-{digest}" / key
+
+
+def _index_roots(paths: Sequence[str]) -> list[str]:
+    """Return what to hand the indexer: the clips' folders when they hold exactly the clips, else the clips.
+
+    Folders keep the indexer's bookkeeping linear in the number of files; single files let a subset (ESC-10,
+    a CSV naming some of a folder's files) leave the other files alone.
+    """
+    folders = sorted({os.path.dirname(p) for p in paths})
+    on_disk, _ = scan(folders)
+    if {d.path for d in on_disk} == set(paths):
+        return folders
+    return list(paths)
+
+
+def index_clips(paths: Sequence[str], index_dir: str | Path, model: str, device: str = "auto",
+                batch_size: int = 16, workers: int | None = None,
+                on_progress: Callable[[Progress], None] | None = None) -> IndexSummary:
+    """Embed the clips into the index folder (only new or changed ones are decoded)."""
+    summary = index_paths(_index_roots(paths), index_dir, model=model, device=device, batch_size=batch_size,
+                          workers=workers, on_progress=on_progress)
+    if summary.interrupted:
+        raise KeyboardInterrupt
+    return summary
+
+
+def open_engine(index_dir: str | Path, model: str, device: str = "auto") -> SearchEngine:
+    return SearchEngine(index_dir, model=model, device=device)
+
+
+def score_matrix(engine: SearchEngine, queries: np.ndarray, paths: Sequence[str]) -> np.ndarray:
+    """(queries, D) -> (queries, len(paths)) cosine scores from engine.search_vectors with k = every file.
+
+    A file scores at its best segment (the engine's rule). Clips the index does not hold (skipped as silent or
+    undecodable) are nan.
+    """
+    column: dict[str, int] = {}
+    for j, p in enumerate(paths):
+        column[p] = j
+        column.setdefault(str(Path(p).resolve()), j)
+    out = np.full((len(queries), len(paths)), np.nan, dtype=np.float64)
+    k = max(engine.file_count(), 1)
+    for q, hits in enumerate(engine.search_vectors(np.asarray(queries, dtype=np.float32), k)):
+        for h in hits:
+            j = column.get(h.path)
+            if j is not None:
+                out[q, j] = h.score
+    return out
+
+
+def prompt_embeddings(engine: SearchEngine, texts_per_template: list[list[str]]) -> np.ndarray:
+    """Embed one list of class prompts per template; return their mean, renormalised: (classes, D).
+
+    Several templates make an ensemble: the mean of the normalised text embeddings.
+    """
+    embs = np.stack([engine.encoder.embed_texts(texts) for texts in texts_per_template])  # (templates, C, D)
+    mean = embs.mean(axis=0)
+    return (mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)).astype(np.float32)

@@ -1,0 +1,89 @@
+"""Run one task by name with a protocol, or every task whose data is found under a data root."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clapsearch.benchmark.adapters import load_task
+from clapsearch.benchmark.probe import run_probe
+from clapsearch.benchmark.retrieval import run_retrieval
+from clapsearch.benchmark.tasks import PROTOCOLS, BenchResult, CaptionSet, task_for_folder
+from clapsearch.benchmark.zeroshot import run_zero_shot
+from clapsearch.indexer import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    model: str = "default"
+    protocol: str = "zeroshot"
+    prompts: Sequence[str] | None = None
+    esc10: bool = False
+    epochs: int = 30
+    device: str = "auto"
+    workers: int | None = None
+    on_progress: Callable[[Progress], None] | None = field(default=None, repr=False)
+
+
+def run_task(task: str, root: str | Path, opts: RunOptions, index_dir: str | Path | None = None) -> BenchResult:
+    """Load a task's data from root and run it under opts.protocol."""
+    if opts.protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {opts.protocol!r}: use {', '.join(PROTOCOLS)}")
+    if opts.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {opts.epochs}")
+    data = load_task(task, root, esc10=opts.esc10)
+    common = {"model": opts.model, "index_dir": index_dir, "device": opts.device, "workers": opts.workers,
+              "on_progress": opts.on_progress}
+    if isinstance(data, CaptionSet):
+        if opts.protocol != "zeroshot":
+            raise ValueError(f"{task} is a retrieval task: only --protocol zeroshot applies")
+        result = run_retrieval(data, **common)  # type: ignore[arg-type]
+    elif opts.protocol == "zeroshot":
+        result = run_zero_shot(data, prompts=opts.prompts, **common)  # type: ignore[arg-type]
+    else:
+        result = run_probe(data, opts.protocol, epochs=opts.epochs, **common)  # type: ignore[arg-type]
+    result.dataset = Path(root).expanduser().resolve().name
+    return result
+
+
+def discover(data_root: str | Path) -> list[tuple[str, Path]]:
+    """Return (task, folder) for every sub-folder of data_root that holds a known data set.
+
+    Folders are matched by name (esc50*, us8k*, gtzan*, fsdd*, ravdess*, clotho*, audiocaps*); a folder with a
+    labels.csv (e.g. gcompris) runs as a csv task.
+    """
+    root = Path(data_root).expanduser()
+    if not root.is_dir():
+        raise ValueError(f"data root {data_root} is not a folder")
+    found = []
+    for d in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        task = task_for_folder(d.name) or ("csv" if (d / "labels.csv").is_file() else None)
+        if task:
+            found.append((task, d))
+    if not found:
+        raise ValueError(f"no data set found under {data_root}: expected sub-folders named esc50*, us8k*, gtzan*, "
+                         f"fsdd*, ravdess*, clotho*, audiocaps*, or with a labels.csv")
+    return found
+
+
+def run_all(data_root: str | Path, opts: RunOptions, index_root: str | Path | None = None,
+            on_task: Callable[[str, Path], None] | None = None) -> tuple[list[BenchResult], list[str]]:
+    """Run every discovered task; return the results and notes on what could not run (and why)."""
+    results: list[BenchResult] = []
+    notes: list[str] = []
+    for task, folder in discover(data_root):
+        if on_task:
+            on_task(task, folder)
+        if opts.protocol != "zeroshot" and task in ("clotho", "audiocaps"):
+            notes.append(f"{folder.name}: {task} is retrieval, run under zeroshot only")
+            continue
+        index_dir = Path(index_root) / folder.name if index_root else None
+        try:
+            results.append(run_task(task, folder, RunOptions(**{**opts.__dict__, "esc10": False}), index_dir))
+        except ValueError as e:
+            log.warning("%s: %s", folder, e)
+            notes.append(f"{folder.name} ({task}) not run: {e}")
+    return results, notes
