@@ -110,20 +110,29 @@ def read_window(path: str | Path, start: float, end: float, sample_rate: int,
     return resample(mono, info.sample_rate, sample_rate)
 
 
-def fit_length(wave: np.ndarray, samples: int) -> np.ndarray:
-    """Return the wave cut or zero-padded at the end to exactly this many samples."""
-    if wave.shape[0] >= samples:
+def fit_length(wave: np.ndarray, samples: int, padding: str = "zero") -> np.ndarray:
+    """Return the wave cut, or filled at the end, to exactly this many samples.
+
+    padding: "zero" (or "none") pads with silence; "repeat" tiles the clip then cuts (msclap);
+    "repeatpad" repeats it whole as often as it fits, then pads with silence (LAION).
+    """
+    n = wave.shape[0]
+    if n >= samples:
         return wave[:samples]
+    if n > 0 and padding == "repeat":
+        return np.tile(wave, -(-samples // n))[:samples]
+    if n > 0 and padding == "repeatpad":
+        wave = np.tile(wave, samples // n)
     return np.pad(wave, (0, samples - wave.shape[0]))
 
 
 def iter_windows(path: str | Path, sample_rate: int, clip_seconds: float, hop_seconds: float,
-                 info: AudioInfo | None = None) -> Iterator[tuple[float, float, np.ndarray]]:
-    """Yield (start, end, wave) per window; each wave is clip-length at sample_rate, zero-padded."""
+                 info: AudioInfo | None = None, padding: str = "zero") -> Iterator[tuple[float, float, np.ndarray]]:
+    """Yield (start, end, wave) per window; each wave is clip-length at sample_rate (short ones filled)."""
     info = info or probe(path)
     samples = int(round(clip_seconds * sample_rate))
     for start, end in segment_windows(info.duration, clip_seconds, hop_seconds):
-        yield start, end, fit_length(read_window(path, start, end, sample_rate, info), samples)
+        yield start, end, fit_length(read_window(path, start, end, sample_rate, info), samples, padding)
 
 
 def _libsndfile_reason(e: BaseException) -> str:

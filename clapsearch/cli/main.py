@@ -19,6 +19,7 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what h
 
 
 from clapsearch.cli.benchmark import benchmark  # noqa: E402
+from clapsearch.cli.convert import convert  # noqa: E402
 from clapsearch.cli.data import app as data_app  # noqa: E402
 from clapsearch.cli.models import models  # noqa: E402
 from clapsearch.cli.train import train  # noqa: E402
@@ -26,6 +27,7 @@ from clapsearch.cli.train import train  # noqa: E402
 app.command()(train)
 app.command()(benchmark)
 app.command()(models)
+app.command()(convert)
 app.add_typer(data_app, name="data", help="Build training corpora (the project's data recipe).")
 
 if __name__ == "__main__":

@@ -1,22 +1,58 @@
-"""`clapsearch models`: the architectures and trained models this install knows."""
+"""`clapsearch models`: the architectures and trained models this install knows; --download fetches one."""
 from __future__ import annotations
 
+import typer
 from rich.table import Table
 
-from clapsearch.cli.common import console
+from clapsearch.cli.common import console, user_errors
 
 
-def models() -> None:
-    """List the built-in models with their sample rate, clip length and embedding size."""
+def parameter_count(name: str) -> int | None:
+    """Return a model's parameter count, built on the meta device (no memory, no weights), or None."""
+    import torch
+
+    from clapsearch.model import load_config
+    from clapsearch.model.factory import build_model
+
+    config = load_config(name)
+    for device in ("meta", "cpu"):  # some front ends compute their constants eagerly: build those for real
+        try:
+            with torch.device(device):
+                model = build_model(config, pretrained=False)
+            return sum(p.numel() for p in model.parameters())
+        except Exception:  # a tower that needs a package this install lacks: size unknown, still listed
+            continue
+    return None
+
+
+def models(
+    download: str = typer.Option(None, "--download", help="Fetch a published model from its publisher's hub "
+                                                          "into ~/.cache/clapsearch and convert it."),
+) -> None:
+    """List the models with their size, licence, sample rate, clip length and published zero-shot accuracy."""
     from clapsearch.model import available_configs, load_config
     from clapsearch.model.factory import resolve_model_dir
+    from clapsearch.model.zoo import PUBLISHED
 
+    if download:
+        from clapsearch.model.zoo.download import download as fetch_model
+
+        with user_errors():
+            folder = fetch_model(download)
+        console.print(f"[green]ready[/] {download} -> {folder}; use it with --model {download}")
+        return
     table = Table(title="models")
-    for col in ("name", "rate", "clip", "dim", "trained weights", "description"):
-        table.add_column(col)
+    table.add_column("name", no_wrap=True)
+    for col in ("params", "licence", "rate", "clip", "dim", "zero-shot (paper)", "weights", "description"):
+        table.add_column(col, overflow="fold" if col == "weights" else "ellipsis")
     for name in available_configs():
         cfg = load_config(name)
-        shipped = resolve_model_dir(name)
-        table.add_row(name, f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
-                      "shipped" if shipped else "-", cfg.description)
+        published = PUBLISHED.get(name)
+        count = parameter_count(name)
+        folder = resolve_model_dir(name)
+        weights = str(folder) if folder else ("not yet" if published else "-")
+        table.add_row(name, f"{count / 1e6:.1f} M" if count else "?", published.licence if published else "-",
+                      f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
+                      ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",
+                      weights, cfg.description)
     console.print(table)

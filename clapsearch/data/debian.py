@@ -74,6 +74,7 @@ class Member:
     origin: str
     read: Callable[[], bytes]
     fs_path: Path | None = None
+    licence: str = ""  # per-file licence declared inside the package (OpenTTD .cat entries), else ""
 
 
 def _glob_tree(tree: Path, pattern: str) -> list[Path]:
@@ -91,7 +92,10 @@ def iter_members(tree: Path, roots: tuple[str, ...], include: str) -> Iterator[M
             if not archives:
                 log.warning("no archive matching %s under %s", arch_glob, tree)
             for arch in archives:
-                yield from _zip_members(arch, prefix, inc)
+                if arch.suffix.lower() == ".cat":
+                    yield from _cat_members(arch, prefix, inc)
+                else:
+                    yield from _zip_members(arch, prefix, inc)
             continue
         dirs = [d for d in _glob_tree(tree, root) if d.is_dir()]
         if not dirs:
@@ -117,6 +121,55 @@ def _zip_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Member]:
         if info.is_dir() or not name.startswith(prefix) or not inc.search(name):
             continue
         yield Member(name[len(prefix):], f"{arch.name}!{name}", lambda n=name: zf.read(n))
+
+
+def read_cat(data: bytes) -> list[tuple[str, bytes]]:
+    """Return [(description, wav bytes)] of an OpenTTD sound archive (``.cat``, e.g. ``opensfx.cat``).
+
+    Layout: a table of (uint32 offset, uint32 size) pairs, little-endian (the first offset, masked with 0x7fffffff,
+    is the table size); each entry is one length byte, a NUL-terminated description, then a RIFF WAV.
+    """
+    import struct
+
+    if len(data) < 8:
+        raise ValueError("too short for a .cat table")
+    count = (struct.unpack_from("<I", data, 0)[0] & 0x7FFFFFFF) // 8
+    if count <= 0 or count * 8 > len(data):
+        raise ValueError(f"bad .cat table size {count}")
+    out = []
+    for i in range(count):
+        off, size = struct.unpack_from("<II", data, i * 8)
+        off &= 0x7FFFFFFF
+        if off + size > len(data) or size < 1:
+            raise ValueError(f"entry {i} points outside the file")
+        n = data[off]
+        name = data[off + 1:off + 1 + n].split(b"\0", 1)[0].decode("utf-8", "replace")
+        out.append((name, data[off + 1 + n:off + size]))
+    return out
+
+
+def cat_entry_name(index: int, description: str) -> tuple[str, str]:
+    """Return (file name, licence) for a .cat entry: ``'"Helicopter". Original ... License: CC0.'`` ->
+    (``'24_Helicopter.wav'``, ``'CC0'``). The name is the quoted title (else the text up to the first full stop)."""
+    m = re.match(r'\s*"([^"]+)"', description)
+    title = m.group(1) if m else description.split(".", 1)[0]
+    title = re.sub(r"[^A-Za-z0-9()+:,' -]+", " ", title).replace(":", " -")
+    title = re.sub(r"\s+", " ", title).strip()
+    lic = re.search(r"Licen[cs]e:\s*(.*?)\.(?:\s|$)", description)
+    return f"{index:02d}_{title}.wav", (lic.group(1).strip() if lic else "")
+
+
+def _cat_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Member]:
+    """Yield the entries of an OpenTTD ``.cat`` sound archive as members named ``NN_<title>.wav``."""
+    try:
+        entries = read_cat(arch.read_bytes())
+    except ValueError as exc:
+        log.warning("%s is not an OpenTTD .cat archive (%s); skipped", arch, exc)
+        return
+    for i, (desc, wav) in enumerate(entries):
+        name, lic = cat_entry_name(i, desc)
+        if name.startswith(prefix) and inc.search(name):
+            yield Member(name[len(prefix):], f"{arch.name}!{i}", lambda w=wav: w, licence=normalise_licence(lic))
 
 
 def find_files(tree: Path, pattern: str) -> list[Path]:
@@ -187,6 +240,7 @@ def caption_member(src, m: Member, ctx: dict) -> tuple[str, list[str], str] | No
     from . import captions as C
     from .sources import SAMPLE_PREFIXES
 
+    base_lic = m.licence or src.licence_for(m.rel)
     for rule in src.rules:
         mm = re.search(rule.pattern, m.rel, re.I)
         if mm:
@@ -197,8 +251,8 @@ def caption_member(src, m: Member, ctx: dict) -> tuple[str, list[str], str] | No
             groups = {k: " ".join(C.tokens(v or "")) for k, v in mm.groupdict().items()}
             if any(not v for v in groups.values()):
                 return None
-            return _fill(rule.label, groups), [_fill(t, groups) for t in rule.captions], src.licence
-    res, lic = None, src.licence
+            return _fill(rule.label, groups), [_fill(t, groups) for t in rule.captions], base_lic
+    res, lic = None, base_lic
     if src.captioner == "path":
         res = C.caption_path(m.rel)
     elif src.captioner == "description" and m.fs_path is not None:
@@ -265,7 +319,7 @@ def normalise_licence(text: str) -> str:
         return "CC-BY-SA-3.0"
     if "attribution" in t or "cc-by" in t or "/by/" in t:
         return "CC-BY-3.0"
-    if "creative commons 0" in t or "cc0" in t or "public domain" in t:
+    if "creative commons 0" in t or "commons zero" in t or "cc0" in t or "public domain" in t:
         return "CC0-1.0"
     return text.splitlines()[0][:60]
 

@@ -33,6 +33,8 @@ class Encoder:
         cfg = self.model.config.audio
         self.sample_rate, self.clip_seconds, self.hop_seconds = cfg.sample_rate, cfg.clip_seconds, cfg.hop_seconds
         self.dim = self.model.config.embed_dim
+        # short clips are filled as the model's reference implementation does (silence unless it says)
+        self.padding = cfg.padding if cfg.padding in ("repeat", "repeatpad") else "zero"
 
     def embed_waves(self, waves: np.ndarray) -> np.ndarray:
         """(batch, clip samples) -> (batch, dim). Windows are embedded one batch at a time, as given."""
@@ -46,7 +48,8 @@ class Encoder:
         info = probe(path)
         out: list[tuple[float, float, np.ndarray]] = []
         batch: list[tuple[float, float, np.ndarray]] = []
-        for window in iter_windows(path, self.sample_rate, self.clip_seconds, self.hop_seconds, info):
+        for window in iter_windows(path, self.sample_rate, self.clip_seconds, self.hop_seconds, info,
+                                   self.padding):
             batch.append(window)
             if len(batch) == batch_size:
                 out += self._flush(batch)

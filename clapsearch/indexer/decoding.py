@@ -17,6 +17,7 @@ class DecodeTask:
     windows: tuple[tuple[float, float], ...]
     sample_rate: int
     clip_samples: int
+    padding: str = "zero"
 
 
 @dataclass
@@ -30,7 +31,8 @@ class DecodeResult:
 def decode(task: DecodeTask) -> DecodeResult:
     """Decode a task's windows; errors come back as text, never as an exception across processes."""
     try:
-        waves = np.stack([fit_length(read_window(task.path, a, b, task.sample_rate, task.info), task.clip_samples)
+        waves = np.stack([fit_length(read_window(task.path, a, b, task.sample_rate, task.info), task.clip_samples,
+                                     task.padding)
                           for a, b in task.windows])
     except AudioError as e:
         return DecodeResult(task.file_index, None, 0.0, str(e))

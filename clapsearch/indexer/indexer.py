@@ -149,7 +149,8 @@ def _plan(todo: list[tuple[DiskFile, str, str]], encoder: Encoder, store: object
         windows = segment_windows(info.duration, encoder.clip_seconds, encoder.hop_seconds)
         chunks = [tuple(windows[j:j + WINDOWS_PER_TASK]) for j in range(0, len(windows), WINDOWS_PER_TASK)]
         pending[i] = _Pending(d, info, digest, kind, len(chunks), windows)
-        tasks += [DecodeTask(i, d.path, info, c, encoder.sample_rate, clip_samples) for c in chunks]
+        tasks += [DecodeTask(i, d.path, info, c, encoder.sample_rate, clip_samples, encoder.padding)
+                  for c in chunks]
     return pending, tasks
 
 

@@ -3,28 +3,57 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+FEATURE_KINDS = ("essentia_mel", "log_mel", "librosa_mel", "htk_mel")
+PADDINGS = ("none", "zero", "repeat", "repeatpad")
+LONG_AUDIO = ("none", "window", "fusion")
+POOLINGS = ("mean", "cls", "last_nonpad", "pooler")
+HEADS = ("projection", "mlp")
+
+
+def _without_defaults(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """Return asdict(obj) minus the named fields that hold their default.
+
+    Fields added for the published models are written only when they differ from their default, so the
+    configs (and fingerprints) of the existing models stay exactly what they were.
+    """
+    d = asdict(obj)
+    for f in fields(obj):
+        if f.name in names:
+            default = f.default_factory() if f.default_factory is not MISSING else f.default
+            if d[f.name] == default:
+                del d[f.name]
+    return d
 
 
 @dataclass(frozen=True)
 class FeatureConfig:
     """How a waveform becomes a (frames, n_mels) log-mel map."""
 
-    kind: str  # "essentia_mel" (aisfx) or "log_mel" (PANNs / CNN14 style, dB)
+    # "essentia_mel" (aisfx), "log_mel" (PANNs / CNN14 style, dB), "librosa_mel" (torchlibrosa's
+    # Slaney filters in float64, as msclap and LAION's waveform path) or "htk_mel" (torchaudio's
+    # MelSpectrogram, HTK scale, no area norm: LAION's fusion path), all in dB but essentia_mel.
+    kind: str
     n_fft: int
     hop_length: int
     n_mels: int
     f_min: float
     f_max: float
     scale: float = 1.0  # divide the compressed mel values by this (aisfx's min-max normalisation)
+    # The rate the mel filters are drawn for, when it is not the audio's: msclap-2023's HTSAT draws
+    # them for 32 kHz while it is fed 44.1 kHz audio, and its weights were trained that way.
+    filter_rate: int | None = None
+
+    NEW_FIELDS = ("filter_rate",)
 
     def __post_init__(self) -> None:
-        if self.kind not in ("essentia_mel", "log_mel"):
-            raise ValueError(f"unknown feature kind {self.kind!r}: use 'essentia_mel' or 'log_mel'")
+        if self.kind not in FEATURE_KINDS:
+            raise ValueError(f"unknown feature kind {self.kind!r}: use one of {', '.join(FEATURE_KINDS)}")
         if self.f_max <= self.f_min:
             raise ValueError(f"f_max ({self.f_max}) must be above f_min ({self.f_min})")
 
@@ -38,6 +67,23 @@ class AudioConfig:
     features: FeatureConfig
     width: int
     weights: str | None = None
+    # What the tower does itself with clips that are not clip_samples long. "none": nothing (the caller
+    # gives clip-length windows); "zero" / "repeat" (msclap: tile, then cut) / "repeatpad" (LAION: whole
+    # repeats, then zeros) for short clips; long clips are cut, or with long_audio "window" embedded
+    # window by window (hop_seconds) and averaged, or with "fusion" (LAION) seen as one global view
+    # plus three local chunks.
+    padding: str = "none"
+    long_audio: str = "none"
+    quantize_int16: bool = False  # LAION rounds float input through int16 before its front end
+    arch: dict[str, Any] = field(default_factory=dict)  # tower hyper-parameters (HTSAT size, fusion...)
+
+    NEW_FIELDS = ("padding", "long_audio", "quantize_int16", "arch")
+
+    def __post_init__(self) -> None:
+        if self.padding not in PADDINGS:
+            raise ValueError(f"unknown padding {self.padding!r}: use one of {', '.join(PADDINGS)}")
+        if self.long_audio not in LONG_AUDIO:
+            raise ValueError(f"unknown long_audio {self.long_audio!r}: use one of {', '.join(LONG_AUDIO)}")
 
     @property
     def clip_samples(self) -> int:
@@ -49,9 +95,24 @@ class TextConfig:
     tower: str  # "hf" (transformers) or "hash" (tests)
     width: int
     weights: str | None = None
-    pooling: str = "mean"  # "mean" or "cls"
+    pooling: str = "mean"  # "mean", "cls", "last_nonpad" (msclap's GPT-2) or "pooler" (LAION's RoBERTa)
     max_length: int = 128
     buckets: int = 4096
+    # For the published models: the transformers config (model_type plus what differs from its
+    # defaults) the encoder is built from, how captions are tokenised, and where the tokenizer lives
+    # (a folder, relative to the saved model's folder or absolute).
+    hf_config: dict[str, Any] = field(default_factory=dict)
+    tokenizer: str | None = None
+    pad_to_max_length: bool = False
+    text_suffix: str = ""  # msclap-2023 appends " <|endoftext|>" to every caption
+    pad_token: str | None = None  # msclap-2023 pads GPT-2 with "!" (id 0)
+    pad_id: int = 0  # last_nonpad pooling: the token after the caption is the first one equal to this
+
+    NEW_FIELDS = ("hf_config", "tokenizer", "pad_to_max_length", "text_suffix", "pad_token", "pad_id")
+
+    def __post_init__(self) -> None:
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {self.pooling!r}: use one of {', '.join(POOLINGS)}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +122,7 @@ class ModelConfig:
     audio: AudioConfig
     text: TextConfig
     dropout: float = 0.5
+    head: str = "projection"  # "projection" (CLAP's, msclap) or "mlp" (LAION: Linear, ReLU, Linear)
     init_temperature: float = 0.007
     max_logit_scale: float = 100.0
     learnable_temperature: bool = True
@@ -73,6 +135,8 @@ class ModelConfig:
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
         audio = dict(d["audio"])
         audio["features"] = FeatureConfig(**audio["features"])
+        if d.get("head", {}).get("type", "projection") not in HEADS:
+            raise ValueError(f"unknown head type {d['head']['type']!r}: use one of {', '.join(HEADS)}")
         temperature = d.get("temperature", {})
         freeze = d.get("freeze", {})
         return cls(
@@ -81,6 +145,7 @@ class ModelConfig:
             audio=AudioConfig(**audio),
             text=TextConfig(**d["text"]),
             dropout=float(d.get("head", {}).get("dropout", 0.5)),
+            head=str(d.get("head", {}).get("type", "projection")),
             init_temperature=float(temperature.get("init", 0.007)),
             max_logit_scale=float(temperature.get("max_logit_scale", 100.0)),
             learnable_temperature=bool(temperature.get("learnable", True)),
@@ -91,14 +156,18 @@ class ModelConfig:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        audio = asdict(self.audio)
+        audio = _without_defaults(self.audio, AudioConfig.NEW_FIELDS)
+        audio["features"] = _without_defaults(self.audio.features, FeatureConfig.NEW_FIELDS)
+        head: dict[str, Any] = {"dropout": self.dropout}
+        if self.head != "projection":
+            head["type"] = self.head
         return {
             "name": self.name,
             "description": self.description,
             "embed_dim": self.embed_dim,
             "audio": audio,
-            "text": asdict(self.text),
-            "head": {"dropout": self.dropout},
+            "text": _without_defaults(self.text, TextConfig.NEW_FIELDS),
+            "head": head,
             "temperature": {
                 "init": self.init_temperature,
                 "max_logit_scale": self.max_logit_scale,

@@ -15,6 +15,8 @@ from safetensors.torch import load_file, save_file
 from clapsearch.model.clap import ClapModel
 from clapsearch.model.config import ModelConfig, load_config
 from clapsearch.model.towers import build_audio_tower, build_text_tower
+from clapsearch.model.towers.mlp_head import MlpHead
+from clapsearch.model.zoo.registry import PUBLISHED, models_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +25,31 @@ WEIGHTS_FILE = "model.safetensors"
 
 
 def resolve_model_dir(name_or_path: str | Path) -> Path | None:
-    """Return the saved-model folder for a name (shipped weights) or a path, or None for a bare config."""
+    """Return the saved-model folder for a name (shipped weights, or a published model converted or
+    downloaded into the cache) or a path, or None for a bare config."""
     path = Path(name_or_path)
     if path.is_dir() and (path / "config.json").is_file():
         return path
-    shipped = SHIPPED_DIR / str(name_or_path)
-    if (shipped / "config.json").is_file():
-        return shipped
+    for root in (SHIPPED_DIR, models_cache_dir()):
+        folder = root / str(name_or_path)
+        if (folder / "config.json").is_file():
+            return folder
     return None
+
+
+def build_model(config: ModelConfig, pretrained: bool = True, root: Path | None = None) -> ClapModel:
+    """Return a ClapModel for a config, its untrained parts seeded the same every time.
+
+    root: the saved model's folder, where a published model's tokenizer lives.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)  # whatever is not loaded from weights starts the same every time
+        model = ClapModel(config, build_audio_tower(config.audio, pretrained),
+                          build_text_tower(config.text, pretrained, root=root))
+        if config.head == "mlp":  # LAION's heads replace CLAP's projection heads
+            model.audio_head = MlpHead(model.audio_tower.width, config.embed_dim)
+            model.text_head = MlpHead(model.text_tower.width, config.embed_dim)
+    return model
 
 
 def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
@@ -38,10 +57,12 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
     """Return a ClapModel in eval mode: built-in name, config .json, or folder from save_model / train."""
     folder = resolve_model_dir(name_or_path)
     config = load_config(folder if folder else name_or_path)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)  # whatever is not loaded from weights starts the same every time
-        model = ClapModel(config, build_audio_tower(config.audio, pretrained),
-                          build_text_tower(config.text, pretrained))
+    if pretrained and folder is None and str(name_or_path) in PUBLISHED:
+        raise ValueError(
+            f"no weights for {name_or_path!r} yet: convert the publisher's file with 'clapsearch convert "
+            f"{PUBLISHED[str(name_or_path)].file}', or fetch it with 'clapsearch models --download {name_or_path}'"
+        )
+    model = build_model(config, pretrained, root=folder)
     if folder is not None and (folder / WEIGHTS_FILE).is_file():
         load_weights(model, folder / WEIGHTS_FILE)
     elif pretrained and config.name == "default":

@@ -78,3 +78,13 @@ def test_logmel_shapes_and_tone_peak() -> None:
     assert mel[0].mean(0).argmax() < mel[1].mean(0).argmax()
     with pytest.raises(ValueError, match="Nyquist"):
         LogMel(FeatureConfig("log_mel", 512, 160, 32, 0.0, 9000.0), 16000)
+
+
+def test_short_clips_are_filled_as_the_model_says() -> None:
+    from clapsearch.audio.decode import fit_length
+
+    w = np.array([1.0, 2.0, 3.0], np.float32)
+    np.testing.assert_array_equal(fit_length(w, 8), [1, 2, 3, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(fit_length(w, 8, "repeat"), [1, 2, 3, 1, 2, 3, 1, 2])
+    np.testing.assert_array_equal(fit_length(w, 8, "repeatpad"), [1, 2, 3, 1, 2, 3, 0, 0])
+    np.testing.assert_array_equal(fit_length(w, 2, "repeat"), [1, 2])

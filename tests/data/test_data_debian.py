@@ -156,3 +156,70 @@ def test_extract_real_deb_once(tmp_path: Path) -> None:
     (dest / "usr/share/fake/a.wav").unlink()
     debian.extract(deb, tmp_path / "x")  # marker present: not extracted again
     assert not (dest / "usr/share/fake/a.wav").exists()
+
+
+def cat_bytes(entries: list[tuple[str, bytes]]) -> bytes:
+    """Build an OpenTTD .cat archive: (offset|0x80000000?, size) table, then <len><name\\0><wav> per entry."""
+    import struct
+
+    bodies = [bytes([len(n.encode()) + 1]) + n.encode() + b"\0" + w for n, w in entries]
+    table, off = b"", 8 * len(entries)
+    for b in bodies:
+        table += struct.pack("<II", off | (0x80000000 if not table else 0), len(b))
+        off += len(b)
+    return table + b"".join(bodies)
+
+
+def test_openttd_cat_archive_titles_and_per_entry_licences(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    entries = [
+        ('"Helicopter". Original "heli.wav" by "x". Edited by "Wuzzy". License: Creative Commons Attribution-ShareAlike 3.0 Unported.', wav_bytes(0.5, 300)),
+        ('"Cow". Original "Cow - Moan 2.wav" by "y". License: Creative Commons Zero 1.0.', wav_bytes(0.5, 350)),
+        ('"Toyland: Jet take off". By Janis Lukss. License: Creative Commons Attribution 3.0 Unported.', wav_bytes(0.5, 400)),
+        ('"Unused/Nothing". Trivial empty sound file. License: Creative Commons Zero 1.0.', b""),
+    ]
+    put(tree / "usr/share/games/openttd/baseset/opensfx/opensfx.cat", cat_bytes(entries))
+    assert [debian.cat_entry_name(i, d)[0] for i, (d, _) in enumerate(entries)] == [
+        "00_Helicopter.wav", "01_Cow.wav", "02_Toyland - Jet take off.wav", "03_Unused Nothing.wav"]
+    clips, stats = debian.build_package(get("openttd-opensfx"), tmp_path / "out", tmp_path / "debs", tree=tree)
+    rows = {Path(c.audio).name: c for c in clips}
+    assert set(rows) == {"00_Helicopter.wav", "01_Cow.wav"}
+    assert rows["00_Helicopter.wav"].captions[0] == "a helicopter flying overhead"
+    assert rows["00_Helicopter.wav"].licence == "CC-BY-SA-3.0" and rows["01_Cow.wav"].licence == "CC0-1.0"
+    assert rows["01_Cow.wav"].label == "cow"
+    assert stats.skipped == {"no_caption": 2}  # Toyland and the empty entry are dropped by rule
+    with pytest.raises(ValueError):
+        debian.read_cat(b"\x01\x00")
+
+
+def test_licence_by_path_and_rule_only_sources(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    root = tree / "usr/share/games/scorched3d/data/globalmods"
+    put(root / "apoc/data/wav/misc/helicopter.wav", wav_bytes(0.4, 300))
+    put(root / "none/data/wav/misc/rain.wav", wav_bytes(0.4, 320))
+    put(root / "none/data/wav/misc/teleport.wav", wav_bytes(0.4, 340))  # no everyday meaning: dropped
+    clips, stats = debian.build_package(get("scorched3d-data"), tmp_path / "out", tmp_path / "debs", tree=tree)
+    got = {c.label: c.licence for c in clips}
+    assert got == {"helicopter": "CC-BY-SA-3.0", "rain": "GPL-2+"}
+    assert stats.skipped == {"no_caption": 1}
+    src = Source("x", "GPL-2+", ("r",), licence_by_path=((r"^a/", "CC0-1.0"),))
+    assert src.licence_for("a/b.wav") == "CC0-1.0" and src.licence_for("b/a.wav") == "GPL-2+"
+
+
+@pytest.mark.parametrize("package, rel, label", [
+    ("bucklespring-data", "01-0.wav", "keyboard key press"),
+    ("bucklespring-data", "01-1.wav", "keyboard key release"),
+    ("frozen-bubble-data", "snore.ogg", "snoring"),
+    ("frozen-bubble-data", "menu_selected.ogg", None),
+    ("openarena-data", "world/waterfall.wav", "waterfall"),
+    ("openarena-data", "items/quaddamage.wav", None),
+    ("lmms-common", "misc/breath01.ogg", "breathing"),
+    ("lmms-common", "shapes/moog.wav", None),
+    ("simutrans-pak64", "comet-jet.wav", "jet flying"),
+    ("simutrans-pak64", "dock.wav", None),
+])
+def test_everyday_sound_rules(package: str, rel: str, label: str | None) -> None:
+    res = debian.caption_member(get(package), debian.Member(rel, rel, lambda: b""), {})
+    assert (res[0] if res else None) == label
+    if res:
+        assert all(c and not any(ch.isdigit() for ch in c) for c in res[1])

