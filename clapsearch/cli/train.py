@@ -1,0 +1,83 @@
+"""`clapsearch train`: train a CLAP model on audio-caption manifests (see docs/TRAINING.md)."""
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from clapsearch.cli.common import console, err_console, user_errors
+
+
+def train(
+    config: str = typer.Option("default", "--config", help="Built-in config name, config .json, or saved model folder."),
+    data: list[Path] = typer.Option([], "--data", help="Manifest (CSV audio,caption or JSONL audio,captions); repeatable."),
+    out: Path = typer.Option(..., "--out", help="Output folder: the best model (a --model folder), last/, log, curves."),
+    steps: int = typer.Option(0, "--steps", min=0, help="Optimiser steps (or use --epochs)."),
+    epochs: float = typer.Option(0.0, "--epochs", min=0.0, help="Passes over the training clips."),
+    batch_size: int = typer.Option(64, "--batch-size", min=2, help="Pairs per contrastive batch."),
+    grad_accum: int = typer.Option(1, "--grad-accum", min=1, help="Batches accumulated per optimiser step."),
+    lr: float = typer.Option(1e-3, "--lr", min=0.0, help="Peak learning rate (AdamW, warm-up then cosine)."),
+    weight_decay: float = typer.Option(0.01, "--weight-decay", min=0.0),
+    warmup: int = typer.Option(-1, "--warmup", help="Warm-up steps (-1: 5% of the steps)."),
+    dropout: float = typer.Option(None, "--dropout", min=0.0, max=0.95, help="Override the config's head dropout."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    amp: bool = typer.Option(True, "--amp/--no-amp", help="Mixed precision (bf16, else fp16) on CUDA."),
+    workers: int = typer.Option(-1, "--workers", help="Decoding processes (-1: 4 on CUDA, 0 on CPU)."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run whose checkpoint is in this folder."),
+    seed: int = typer.Option(0, "--seed"),
+    eval_every: int = typer.Option(50, "--eval-every", min=0, help="Evaluate and checkpoint every N steps (0: end only)."),
+    evals: list[str] = typer.Option([], "--eval", help="Dev-set evaluator: zeroshot=PATH or retrieval=PATH[?options]."),
+    select: str = typer.Option("", "--select", help="Metric(s) that pick the best model (comma: mean)."),
+    holdout: float = typer.Option(0.05, "--holdout", min=0.0, max=0.5, help="Fraction of clips held out for R@k."),
+    label_aware: bool = typer.Option(None, "--label-aware/--no-label-aware",
+                                     help="At most one clip per label per batch (default: when labelled)."),
+    group_power: float = typer.Option(1.0, "--group-power", min=0.0,
+                                      help="Label groups drawn with weight size**power (0: every label alike)."),
+    crops: int = typer.Option(3, "--crops", min=1, help="Crops cached per clip for a frozen audio tower."),
+    cache_dir: Path = typer.Option(Path.home() / ".cache" / "clapsearch" / "features", "--cache",
+                                   help="Feature cache folder (frozen towers)."),
+) -> None:
+    """Train a model (heads only when the config freezes the towers) and save it to --out."""
+    from clapsearch.trainer import TrainConfig, parse_evaluator
+    from clapsearch.trainer import train as run_training
+
+    if resume is None and (not data or not (steps or epochs)):
+        err_console.print("[bold red]error:[/] give --data MANIFEST and --steps N or --epochs N "
+                          "(or --resume DIR to continue a run with its own settings)")
+        raise typer.Exit(2)
+    cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                      warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
+                      workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
+                      holdout=holdout, dropout=dropout, select=select, cache_dir=str(cache_dir))
+    command = "clapsearch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    with user_errors():
+        evaluators = {spec: parse_evaluator(spec, cache_dir) for spec in evals}
+        columns = (TextColumn("[bold]training"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
+                   TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("train", total=None, info="preparing data (feature cache)")
+
+            def on_step(r: dict) -> None:
+                info = f"loss {r['loss']:.3f}  T {r['temperature']:.4f}  {r['steps_per_s']:.1f} steps/s"
+                bar.update(task, total=r["total"], completed=r["step"], info=info)
+                if r.get("metrics"):
+                    bar.console.print(f"step {r['step']}: " + "  ".join(f"{k} {v:.3f}" for k, v in r["metrics"].items()))
+
+            result = run_training(config, data, out, cfg, resume=resume, evaluators=evaluators,
+                                  progress=on_step, command=command)
+    table = Table(title=f"trained model in {result.out}", show_header=False)
+    table.add_row("steps", str(result.steps))
+    table.add_row("best step", f"{result.best_step}" + (f" ({result.best_metric:.4f})" if result.best_metric is not None else ""))
+    for k, v in result.metrics.items():
+        table.add_row(k, f"{v:.4f}")
+    table.add_row("skipped clips", str(len(result.skipped)))
+    table.add_row("time", f"{result.seconds:.1f} s")
+    console.print(table)
+    for s in result.skipped[:20]:
+        console.print(f"[yellow]skipped[/] {s.audio}: {s.reason}")
+    if len(result.skipped) > 20:
+        console.print(f"[yellow]... and {len(result.skipped) - 20} more skipped (see {result.out}/skipped.json)[/]")

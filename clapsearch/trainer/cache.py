@@ -1,0 +1,144 @@
+"""Disk cache of frozen-tower outputs, so that training the heads never runs the towers twice.
+
+Audio entries are keyed by the audio tower's config fingerprint, the file's content hash and the crop
+starts; text entries by the text tower's fingerprint and the caption. Entries are small .npy files,
+written atomically, so several runs may share one cache folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from clapsearch.audio import AudioError, probe, read_window
+from clapsearch.audio.decode import fit_length
+from clapsearch.model import ClapModel
+
+log = logging.getLogger(__name__)
+
+
+def tower_fingerprint(config: object) -> str:
+    """Return a short hash of one tower's config dataclass (what shapes its outputs)."""
+    return hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def file_hash(path: str | Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:20]
+
+
+def crop_starts(duration: float, clip_seconds: float, crops: int) -> list[float]:
+    """Return the start seconds of `crops` evenly spaced training crops (one for a clip no longer than a crop)."""
+    if duration <= clip_seconds or crops <= 1:
+        return [0.0]
+    return [round(float(s), 3) for s in np.linspace(0.0, duration - clip_seconds, crops)]
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npy")
+    np.save(tmp, array)
+    tmp.replace(path)
+
+
+class FeatureCache:
+    """Frozen-tower outputs on disk: audio crops per file, text per caption."""
+
+    def __init__(self, root: str | Path, model: ClapModel, batch_size: int = 32) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.audio_dir = Path(root) / "audio" / tower_fingerprint(model.config.audio)
+        self.text_dir = Path(root) / "text" / tower_fingerprint(model.config.text)
+        self._hashes: dict[str, str] = {}
+
+    def _audio_path(self, path: str, starts: Sequence[float]) -> Path:
+        if path not in self._hashes:
+            self._hashes[path] = file_hash(path)
+        crop_key = hashlib.sha1(json.dumps([float(s) for s in starts]).encode()).hexdigest()[:8]
+        digest = self._hashes[path]
+        return self.audio_dir / digest[:2] / f"{digest}_{crop_key}.npy"
+
+    @torch.no_grad()
+    def audio_features(self, items: Sequence[tuple[str, Sequence[float]]],
+                       progress: Callable[[int, int], None] | None = None,
+                       ) -> tuple[list[np.ndarray | None], dict[str, str]]:
+        """Return the audio tower's outputs (crops, width) per (path, crop starts), and {path: reason} failures.
+
+        Missing entries are decoded and run through the tower in batches, then stored.
+        """
+        cfg = self.model.config.audio
+        out: list[np.ndarray | None] = [None] * len(items)
+        failed: dict[str, str] = {}
+        todo: list[tuple[int, Path]] = []
+        for i, (path, starts) in enumerate(items):
+            try:
+                entry = self._audio_path(path, starts)
+            except OSError as e:
+                failed[path] = f"cannot read file: {e.strerror or e}"
+                continue
+            if entry.is_file():
+                out[i] = np.load(entry)
+            else:
+                todo.append((i, entry))
+        if todo:
+            log.info("computing audio tower outputs for %d files (cached in %s)", len(todo), self.audio_dir)
+        waves: list[np.ndarray] = []
+        owners: list[tuple[int, Path, int]] = []  # (item, entry, crops) whose waves are in `waves`
+        for n, (i, entry) in enumerate(todo):
+            path, starts = items[i]
+            try:
+                info = probe(path)
+                crops = [fit_length(read_window(path, s, s + cfg.clip_seconds, cfg.sample_rate, info), cfg.clip_samples)
+                         for s in starts]
+            except AudioError as e:
+                failed[path] = str(e)
+                continue
+            waves += crops
+            owners.append((i, entry, len(crops)))
+            if len(waves) >= self.batch_size:
+                self._run_audio(waves, owners, out)
+                waves, owners = [], []
+            if progress:
+                progress(n + 1, len(todo))
+        if waves:
+            self._run_audio(waves, owners, out)
+        return out, failed
+
+    def _run_audio(self, waves: list[np.ndarray], owners: list[tuple[int, Path, int]],
+                   out: list[np.ndarray | None]) -> None:
+        x = torch.from_numpy(np.stack(waves)).to(self.model.device)  # (crops, samples)
+        feats = self.model.audio_tower(x).float().cpu().numpy()  # (crops, width)
+        k = 0
+        for i, entry, n in owners:
+            out[i] = feats[k:k + n]
+            _save(entry, out[i])
+            k += n
+
+    @torch.no_grad()
+    def text_features(self, captions: Sequence[str]) -> np.ndarray:
+        """Return the text tower's outputs (len(captions), width), computing only those not cached."""
+        entries = [self.text_dir / f"{hashlib.sha1(c.encode()).hexdigest()[:20]}.npy" for c in captions]
+        out = np.zeros((len(captions), self.model.config.text.width), dtype=np.float32)
+        todo = []
+        for i, entry in enumerate(entries):
+            if entry.is_file():
+                out[i] = np.load(entry)
+            else:
+                todo.append(i)
+        for b in range(0, len(todo), 64):
+            idx = todo[b:b + 64]
+            tokens = self.model.tokenize([captions[i] for i in idx])
+            feats = self.model.text_tower(tokens).float().cpu().numpy()  # (batch, width)
+            for i, f in zip(idx, feats):
+                out[i] = f
+                _save(entries[i], f)
+        return out

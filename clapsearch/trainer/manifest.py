@@ -1,0 +1,183 @@
+"""Training manifests: audio-caption pairs from CSV or JSONL, grouped per clip, checked before training."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clapsearch.audio import AudioError, probe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainClip:
+    """One clip and every caption it has; `audio` is an absolute path once read from a manifest."""
+
+    audio: str
+    captions: list[str]
+    label: str = ""
+    source: str = ""
+    duration: float = 0.0  # seconds, filled in by check_clips (header only)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"audio": self.audio, "captions": list(self.captions), "label": self.label,
+                "source": self.source, "duration": self.duration}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainClip:
+        captions = d.get("captions")
+        if captions is None:
+            captions = [d["caption"]] if d.get("caption") else []
+        if isinstance(captions, str):
+            captions = [captions]
+        return cls(audio=str(d["audio"]), captions=[str(c).strip() for c in captions if str(c).strip()],
+                   label=str(d.get("label") or ""), source=str(d.get("source") or ""),
+                   duration=float(d.get("duration") or 0.0))
+
+    @property
+    def group(self) -> str:
+        """The label-aware batching group: the concept label, or the clip itself when it has none."""
+        return f"label:{self.label}" if self.label else f"clip:{self.audio}"
+
+
+@dataclass
+class Skipped:
+    """A manifest row that cannot be trained on, and why."""
+
+    audio: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"audio": self.audio, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, str]) -> Skipped:
+        return cls(audio=d["audio"], reason=d["reason"])
+
+
+@dataclass
+class ManifestSummary:
+    """What was read from each manifest: counts for provenance."""
+
+    path: str
+    rows: int = 0
+    clips: int = 0
+    labels: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "rows": self.rows, "clips": self.clips, "labels": self.labels,
+                "skipped": len(self.skipped)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ManifestSummary:
+        return cls(path=d["path"], rows=int(d.get("rows", 0)), clips=int(d.get("clips", 0)),
+                   labels=int(d.get("labels", 0)))
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "audio" not in reader.fieldnames or "caption" not in reader.fieldnames:
+                raise ValueError(f"manifest {path} must have CSV columns 'audio' and 'caption' "
+                                 f"(found {reader.fieldnames})")
+            return list(reader)
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{i}: not JSON ({e.msg}); fix or delete that line") from e
+            if "audio" not in row:
+                raise ValueError(f"{path}:{i}: row has no 'audio' field")
+            rows.append(row)
+    return rows
+
+
+def read_manifest(path: str | Path) -> tuple[list[TrainClip], ManifestSummary]:
+    """Return the clips of one CSV (audio,caption[,label,source]) or JSONL (audio,captions[,label,source]) file.
+
+    Rows naming the same audio file are merged into one clip with all their captions; relative paths
+    resolve against the manifest's folder. Files are not opened here (see check_clips).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"manifest not found: {path}")
+    by_audio: dict[str, TrainClip] = {}
+    rows = _rows(path)
+    for row in rows:
+        clip = TrainClip.from_dict(row)
+        audio = Path(clip.audio).expanduser()
+        clip.audio = str(audio if audio.is_absolute() else (path.parent / audio).resolve())
+        if clip.audio in by_audio:
+            known = by_audio[clip.audio]
+            known.captions += [c for c in clip.captions if c not in known.captions]
+            known.label = known.label or clip.label
+        else:
+            by_audio[clip.audio] = clip
+    clips = list(by_audio.values())
+    summary = ManifestSummary(str(path), rows=len(rows), clips=len(clips),
+                              labels=len({c.label for c in clips if c.label}))
+    return clips, summary
+
+
+def check_clips(clips: list[TrainClip]) -> tuple[list[TrainClip], list[Skipped]]:
+    """Return (usable clips with durations, skipped rows with reasons); reads headers only."""
+    good, skipped = [], []
+    for clip in clips:
+        if not clip.captions:
+            skipped.append(Skipped(clip.audio, "no caption"))
+            continue
+        try:
+            clip.duration = probe(clip.audio).duration
+        except AudioError as e:
+            skipped.append(Skipped(clip.audio, str(e)))
+            continue
+        good.append(clip)
+    return good, skipped
+
+
+def load_manifests(paths: list[str | Path]) -> tuple[list[TrainClip], list[ManifestSummary], list[Skipped]]:
+    """Return the usable clips of several manifests, a summary per manifest, and every skipped row."""
+    clips: list[TrainClip] = []
+    summaries, skipped = [], []
+    seen: set[str] = set()
+    for p in paths:
+        found, summary = read_manifest(p)
+        found = [c for c in found if c.audio not in seen]
+        seen.update(c.audio for c in found)
+        good, bad = check_clips(found)
+        summary.clips, summary.skipped = len(good), bad
+        clips += good
+        skipped += bad
+        summaries.append(summary)
+    if skipped:
+        log.warning("skipped %d of %d manifest clips (unreadable or uncaptioned)", len(skipped),
+                    len(skipped) + len(clips))
+    if not clips:
+        raise ValueError(f"no usable clips in {', '.join(map(str, paths))}: check the paths in the manifest")
+    return clips, summaries, skipped
+
+
+def split_holdout(clips: list[TrainClip], fraction: float) -> tuple[list[TrainClip], list[TrainClip]]:
+    """Return (train, held-out): a deterministic split by clip path hash, so it never changes between runs."""
+    if fraction <= 0:
+        return clips, []
+
+    def bucket(c: TrainClip) -> float:
+        return int(hashlib.sha1(c.audio.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+    held = [c for c in clips if bucket(c) < fraction]
+    train = [c for c in clips if bucket(c) >= fraction]
+    if not train:
+        raise ValueError(f"the held-out fraction {fraction} leaves no training clips")
+    return train, held
