@@ -38,6 +38,9 @@ def train(
     group_power: float = typer.Option(1.0, "--group-power", min=0.0,
                                       help="Label groups drawn with weight size**power (0: every label alike)."),
     crops: int = typer.Option(3, "--crops", min=1, help="Crops cached per clip for a frozen audio tower."),
+    label_templates: list[str] = typer.Option(
+        ["this is a sound of {label}", "the sound of {label}"], "--label-template",
+        help="Caption made from a clip's label, added to its captions (repeatable; 'none' for none)."),
     cache_dir: Path = typer.Option(Path.home() / ".cache" / "clapsearch" / "features", "--cache",
                                    help="Feature cache folder (frozen towers)."),
 ) -> None:
@@ -52,7 +55,8 @@ def train(
     cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                       warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
                       workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
-                      holdout=holdout, dropout=dropout, select=select, cache_dir=str(cache_dir))
+                      holdout=holdout, dropout=dropout, select=select, cache_dir=str(cache_dir),
+                      label_templates=tuple(t for t in label_templates if t.lower() != "none"))
     command = "clapsearch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with user_errors():
         evaluators = {spec: parse_evaluator(spec, cache_dir) for spec in evals}

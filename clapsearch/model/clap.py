@@ -21,9 +21,11 @@ class ClapModel(nn.Module):
         self.text_tower = text_tower
         self.audio_head = ProjectionHead(audio_tower.width, config.embed_dim, config.dropout)
         self.text_head = ProjectionHead(text_tower.width, config.embed_dim, config.dropout)
-        # CLAP learns log(1/tau), tau initialised to 0.007; the scale exp(.) is clipped at 100.
-        self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.init_temperature)),
-                                        requires_grad=config.learnable_temperature)
+        # CLAP learns log(1/tau), tau initialised to 0.007, the scale clipped at 100. The clip is applied to
+        # the parameter itself (at init and after each step, as CLIP does), not only to exp(.) in forward:
+        # 1/0.007 = 143 > 100, and a clipped exp passes no gradient, so the temperature would never move.
+        init = min(math.log(1.0 / config.init_temperature), math.log(config.max_logit_scale))
+        self.logit_scale = nn.Parameter(torch.tensor(init), requires_grad=config.learnable_temperature)
         self.freeze_towers(audio=config.freeze_audio, text=config.freeze_text)
 
     def freeze_towers(self, audio: bool, text: bool) -> None:
@@ -45,7 +47,14 @@ class ClapModel(nn.Module):
         return self.logit_scale.device
 
     def scale(self) -> torch.Tensor:
-        return self.logit_scale.exp().clamp(max=self.config.max_logit_scale)
+        # The parameter is kept within the clip by clip_logit_scale_() (init, load, each step), so that at
+        # the clip itself the gradient still flows; a clamp here would stop it.
+        return self.logit_scale.exp()
+
+    @torch.no_grad()
+    def clip_logit_scale_(self) -> None:
+        """Keep the learnable scale within [1, max_logit_scale] (call after each optimiser step)."""
+        self.logit_scale.clamp_(min=0.0, max=math.log(self.config.max_logit_scale))
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         return {k: v.to(self.device) for k, v in self.text_tower.tokenize(list(texts)).items()}

@@ -65,6 +65,7 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
     model = build_model(config, pretrained, root=folder)
     if folder is not None and (folder / WEIGHTS_FILE).is_file():
         load_weights(model, folder / WEIGHTS_FILE)
+        model.clip_logit_scale_()
     elif pretrained and config.name == "default":
         log.warning("no trained heads found for 'default': embeddings are from random projection heads")
     model.source = str(folder) if folder else str(name_or_path)  # type: ignore[attr-defined]

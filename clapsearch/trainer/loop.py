@@ -27,7 +27,7 @@ from clapsearch.trainer.batching import BatchSampler
 from clapsearch.trainer.cache import FeatureCache, crop_starts
 from clapsearch.trainer.evaluate import ClipEmbedder, recall_at_k
 from clapsearch.trainer.inputs import PairInputs
-from clapsearch.trainer.manifest import Skipped, load_manifests, split_holdout
+from clapsearch.trainer.manifest import Skipped, add_label_captions, load_manifests, split_holdout
 from clapsearch.trainer.report import plot_curves
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,9 @@ class TrainConfig:
     crops: int = 3  # fixed crops cached per clip for frozen audio towers
     label_aware: bool | None = None  # None: when the manifests have labels
     group_power: float = 1.0  # label groups drawn with weight size ** power (0: every label alike)
+    # Captions made from each clip's label, added to its own: a label-derived corpus then also speaks the
+    # way people query ("the sound of a cow"), not only the way its file names read.
+    label_templates: tuple[str, ...] = ("this is a sound of {label}", "the sound of {label}")
     holdout: float = 0.05  # fraction of clips held out for R@k
     dropout: float | None = None  # overrides the config's head dropout
     select: str = ""  # metric(s) to keep the best model by (comma: mean); "": first metric of each evaluator
@@ -159,6 +162,7 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
 
     # Data: usable clips, a held-out split by clip, and frozen-tower outputs from the cache.
     clips, summaries, skipped = load_manifests(list(manifests))
+    add_label_captions(clips, cfg.label_templates)
     train_clips, held_clips = split_holdout(clips, cfg.holdout)
     cache = FeatureCache(cfg.cache_dir, model)
     audio_cache = None
@@ -275,6 +279,7 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
         scaler.step(optimizer)
         scaler.update()
         optimizer.zero_grad(set_to_none=True)
+        model.clip_logit_scale_()
         lr = scheduler.get_last_lr()[0]
         scheduler.step()
 

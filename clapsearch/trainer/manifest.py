@@ -181,3 +181,15 @@ def split_holdout(clips: list[TrainClip], fraction: float) -> tuple[list[TrainCl
     if not train:
         raise ValueError(f"the held-out fraction {fraction} leaves no training clips")
     return train, held
+
+
+def add_label_captions(clips: list[TrainClip], templates: tuple[str, ...] | list[str]) -> None:
+    """Append captions made from each labelled clip's label ("the sound of {label}") to its captions."""
+    for clip in clips:
+        label = clip.label.replace("_", " ").strip()
+        if not label:
+            continue
+        for template in templates:
+            caption = template.format(label=label)
+            if caption not in clip.captions:
+                clip.captions.append(caption)

@@ -40,6 +40,7 @@ def test_forward_returns_features_by_role_and_clipped_scale() -> None:
     assert float(out["logit_scale"]) == pytest.approx(1 / 0.07, rel=1e-5)
     with torch.no_grad():
         model.logit_scale.fill_(10.0)  # exp(10) is far above the clip
+    model.clip_logit_scale_()
     assert float(model.scale()) == pytest.approx(100.0)
 
 
@@ -106,3 +107,17 @@ def test_configs_are_data_and_bad_names_are_explained(tmp_path) -> None:
     path.write_text(json.dumps(bad))
     with pytest.raises(ValueError, match="unknown feature kind"):
         load_config(path)
+
+
+def test_temperature_starts_at_the_clip_and_can_still_learn() -> None:
+    cfg = load_config("tiny").to_dict()
+    cfg["temperature"]["init"] = 0.007  # the paper's: 1/0.007 = 143 is above the clip of 100
+    model = __import__("clapsearch.model", fromlist=["ClapModel"]).create_model("tiny")
+    model = type(model)(ModelConfig.from_dict(cfg), model.audio_tower, model.text_tower)
+    assert float(model.scale()) == pytest.approx(100.0, rel=1e-5)
+    model.scale().backward()
+    assert model.logit_scale.grad is not None and float(model.logit_scale.grad) != 0.0
+    with torch.no_grad():
+        model.logit_scale.add_(1.0)
+    model.clip_logit_scale_()
+    assert float(model.logit_scale) == pytest.approx(math.log(100.0))

@@ -40,7 +40,8 @@ def test_temperature_is_clipped_at_the_max_logit_scale(corpus: Path, tmp_path: P
     cfg = TrainConfig(steps=5, batch_size=6, eval_every=0, holdout=0.0, cache_dir=str(tmp_path / "c"))
     train(str(tmp_path / "hot.json"), [corpus], tmp_path / "out", cfg)
     temps = [r["temperature"] for r in _log(tmp_path / "out") if "loss" in r]
-    assert temps[0] == pytest.approx(0.01) and min(temps) >= 0.01 - 1e-9
+    assert temps[0] == pytest.approx(0.01, rel=0.02) and min(temps) >= 0.01 - 1e-6
+    assert len(set(temps)) > 1  # starting at the clip, the temperature still learns
 
 
 def test_interrupted_then_resumed_equals_uninterrupted(corpus: Path, tmp_path: Path) -> None:

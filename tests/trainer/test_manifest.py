@@ -41,3 +41,12 @@ def test_holdout_split_is_deterministic_and_disjoint() -> None:
 def test_clip_round_trips_through_dict() -> None:
     clip = TrainClip("/a.wav", ["one", "two"], "lbl", "src", 1.5)
     assert TrainClip.from_dict(clip.to_dict()) == clip
+
+
+def test_label_captions_are_added_once() -> None:
+    from clapsearch.trainer.manifest import TrainClip as Clip, add_label_captions
+
+    clips = [Clip(audio="a.wav", captions=["cattle lowing"], label="cow"), Clip(audio="b.wav", captions=["x"])]
+    add_label_captions(clips, ("the sound of {label}", "the sound of {label}", "{label}"))
+    assert clips[0].captions == ["cattle lowing", "the sound of cow", "cow"]
+    assert clips[1].captions == ["x"]  # no label, nothing added
