@@ -1,22 +1,18 @@
 """Shared fixtures: small generated audio libraries, so unit tests need no data and no weights."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Test helpers live beside this file; a top-level `tests` package from some installed dependency must not
+# shadow them, so they are imported by their own module name.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def tone(freq: float, seconds: float, sr: int = 16000, amp: float = 0.3) -> np.ndarray:
-    t = np.arange(int(seconds * sr)) / sr
-    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def noise(seconds: float, sr: int = 16000, amp: float = 0.1, seed: int = 0) -> np.ndarray:
-    return (amp * np.random.default_rng(seed).standard_normal(int(seconds * sr))).astype(np.float32)
+from audiogen import noise, tone  # noqa: E402
 
 
 @pytest.fixture
@@ -41,11 +37,3 @@ def broken_library(library: Path) -> Path:
     (library / "truncated.flac").write_bytes(data[: len(data) // 3])
     sf.write(library / "silence.wav", np.zeros(16000, np.float32), 16000)
     return library
-
-
-def shared_data(name: str) -> Path:
-    """Return a development data set folder, or skip the test when ../shared/data is absent."""
-    path = SHARED_DATA / name
-    if not path.is_dir():
-        pytest.skip(f"development data {name} not found (../shared/data is absent in a user's clone)")
-    return path

@@ -9,7 +9,7 @@ import soundfile as sf
 from clapsearch.audio import AudioError, iter_windows, probe, read_window, segment_windows
 from clapsearch.audio.features import LogMel, warped_unit_sum_fbanks
 from clapsearch.model.config import FeatureConfig
-from tests.conftest import tone
+from audiogen import tone
 
 
 def test_probe_reads_headers(library: Path) -> None:

@@ -11,7 +11,7 @@ import soundfile as sf
 from clapsearch.indexer import IndexDir, IndexLock, IndexLocked, index_paths
 from clapsearch.indexer import indexer as indexer_module
 from clapsearch.search import SearchEngine
-from tests.conftest import tone
+from audiogen import tone
 
 
 def run(lib: Path, index: Path, **kw: object):  # type: ignore[no-untyped-def]

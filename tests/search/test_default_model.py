@@ -8,7 +8,7 @@ import pytest
 
 from clapsearch.indexer import index_paths
 from clapsearch.search import SearchEngine
-from tests.conftest import shared_data
+from audiogen import shared_data
 
 SAMPLES = Path(__file__).resolve().parents[2] / "clapsearch" / "samples"
 

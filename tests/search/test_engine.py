@@ -10,7 +10,7 @@ from clapsearch.indexer import index_paths
 from clapsearch.search import SearchEngine, rank_files
 from clapsearch.store import Store
 from clapsearch.vectors import VectorIndex
-from tests.conftest import noise, tone
+from audiogen import noise, tone
 
 
 def test_rank_files_gives_each_file_once_at_its_best_segment(tmp_path: Path) -> None:
