@@ -108,7 +108,8 @@ def _require(package: str) -> None:
         pytest.skip(f"reference package {package!r} is not installed (pip install -r requirements-reference.txt)")
 
 
-@pytest.fixture(scope="session")
+# Module scope: the stand-ins must be gone before other test modules build real tokenizers.
+@pytest.fixture(scope="module")
 def msclap_ref() -> Iterator[Any]:
     """The msclap package, its text encoders and tokenizers served locally."""
     _require("msclap")
@@ -124,7 +125,7 @@ def msclap_ref() -> Iterator[Any]:
         yield wrapper_mod
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def laion_ref() -> Iterator[Any]:
     """The laion_clap package (its data module loads three tokenizers at import: served as stand-ins)."""
     _require("laion_clap")
