@@ -161,7 +161,12 @@ def check_cmd(
         report = manifest.with_name(manifest.stem + ".leaks.json")
         report.write_text(json.dumps({"threshold": threshold, "evaluation": [str(a) for a in against],
                                       "leaks": [leak.to_dict() for leak in leaks], "unreadable": unreadable,
-                                      "checked": len(best)}, indent=2) + "\n")
+                                      "checked": len(best),
+                                      "closest": [{"train": p, "cosine": round(c, 4)} for p, c in
+                                                  sorted(best.items(), key=lambda kv: -kv[1])[:20]]},
+                                     indent=2) + "\n")
+        if best:
+            console.print(f"closest training clip to an evaluation clip: cosine {max(best.values()):.3f}")
         console.print(f"{manifest}: {len(clips)} clips, {len(leaks)} near-duplicates of evaluation clips and "
                       f"{len(unreadable)} unreadable dropped -> {clean} ({len(kept)} clips); report {report}")
         for leak in leaks:
