@@ -1,7 +1,6 @@
 """Log-mel front ends: pure functions plus thin modules that hold their constant tensors."""
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import torch
@@ -67,12 +66,3 @@ class LogMel(nn.Module):
         if cfg.kind == "essentia_mel":
             return torch.log10(mel * 1e4 + 1.0) / cfg.scale
         return 10.0 * torch.log10(torch.clamp(mel, min=1e-10)) / cfg.scale
-
-
-def frames_for(samples: int, hop_length: int) -> int:
-    """Return the frame count LogMel gives for a waveform of this many samples (centred STFT)."""
-    return 1 + samples // hop_length if samples > 0 else 0
-
-
-def db_to_amplitude(db: float) -> float:
-    return math.pow(10.0, db / 20.0)

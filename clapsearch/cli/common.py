@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,8 +53,3 @@ def mmss(seconds: float) -> str:
     if abs(rest - round(rest)) < 0.05:
         return f"{int(minutes):02d}:{int(round(rest)):02d}"
     return f"{int(minutes):02d}:{rest:04.1f}"
-
-
-def run_with_errors(fn: Callable[[], None]) -> None:
-    with user_errors():
-        fn()

@@ -88,12 +88,13 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
         vanished = {p: s for p, s in known.items() if p not in on_disk}
         by_hash = {s.content_hash: p for p, s in vanished.items() if s.status == "indexed"}
 
+        skip_reasons = dict(store.skipped())  # unchanged files skipped before: reported again, not decoded
         todo: list[tuple[DiskFile, str, str]] = []  # (file, hash, kind)
         for d in disk_files:
             state = known.get(d.path)
             if state is not None and state.size == d.size and state.mtime == d.mtime:
                 if state.status == "skipped":
-                    summary.skipped.append({"path": d.path, "reason": _stored_reason(store, d.path)})
+                    summary.skipped.append({"path": d.path, "reason": skip_reasons.get(d.path, "skipped earlier")})
                 else:
                     summary.unchanged += 1
                 continue
@@ -125,10 +126,6 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
         summary.segments = vectors.ntotal
     summary.seconds = time.monotonic() - t0
     return summary
-
-
-def _stored_reason(store: object, path: str) -> str:
-    return dict(store.skipped()).get(path, "skipped earlier")  # type: ignore[attr-defined]
 
 
 def _plan(todo: list[tuple[DiskFile, str, str]], encoder: Encoder, store: object, summary: IndexSummary,

@@ -122,8 +122,3 @@ def model_identity(model: ClapModel) -> dict[str, str]:
         h.update(v.float().numpy().tobytes())
     return {"name": getattr(model, "source", model.config.name), "config_hash": model.config.fingerprint(),
             "weights_hash": h.hexdigest()[:16]}
-
-
-def describe(config: ModelConfig) -> dict[str, Any]:
-    return {"name": config.name, "sample_rate": config.audio.sample_rate, "clip_seconds": config.audio.clip_seconds,
-            "embed_dim": config.embed_dim, "description": config.description}

@@ -118,11 +118,6 @@ class Store:
             rec.path, rec.size, rec.mtime = new_path, size, mtime
             self._bump(s)
 
-    def touch_file(self, path: str, size: int, mtime: float) -> None:
-        with self.session() as s, s.begin():
-            rec = s.scalars(select(FileRecord).where(FileRecord.path == path)).one()
-            rec.size, rec.mtime = size, mtime
-
     def remove_files(self, paths: Iterable[str]) -> list[int]:
         """Delete files and their segments; return the removed segment ids."""
         paths = list(paths)
