@@ -37,6 +37,9 @@ def train(
                                      help="At most one clip per label per batch (default: when labelled)."),
     group_power: float = typer.Option(1.0, "--group-power", min=0.0,
                                       help="Label groups drawn with weight size**power (0: every label alike)."),
+    mix: int = typer.Option(0, "--mix", min=0,
+                            help="Add N waveform mixtures: a clip over a quieter clip of another label, captioned "
+                                 "as the first and as 'A and B'; some band-limited."),
     crops: int = typer.Option(3, "--crops", min=1, help="Crops cached per clip for a frozen audio tower."),
     label_templates: list[str] = typer.Option(
         ["this is a sound of {label}", "the sound of {label}"], "--label-template",
@@ -55,7 +58,7 @@ def train(
     cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                       warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
                       workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
-                      holdout=holdout, dropout=dropout, select=select, cache_dir=str(cache_dir),
+                      holdout=holdout, mix=mix, dropout=dropout, select=select, cache_dir=str(cache_dir),
                       label_templates=tuple(t for t in label_templates if t.lower() != "none"))
     command = "clapsearch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with user_errors():

@@ -19,6 +19,7 @@ import torch
 from clapsearch.audio import AudioError, probe, read_window
 from clapsearch.audio.decode import fit_length
 from clapsearch.model import ClapModel
+from clapsearch.trainer.mixing import Mix, render
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,14 @@ class FeatureCache:
         self.text_dir = Path(root) / "text" / tower_fingerprint(model.config.text)
         self._hashes: dict[str, str] = {}
 
-    def _audio_path(self, path: str, starts: Sequence[float]) -> Path:
+    def _hash(self, path: str) -> str:
         if path not in self._hashes:
             self._hashes[path] = file_hash(path)
+        return self._hashes[path]
+
+    def _audio_path(self, path: str, starts: Sequence[float]) -> Path:
         crop_key = hashlib.sha1(json.dumps([float(s) for s in starts]).encode()).hexdigest()[:8]
-        digest = self._hashes[path]
+        digest = self._hash(path)
         return self.audio_dir / digest[:2] / f"{digest}_{crop_key}.npy"
 
     @torch.no_grad()
@@ -122,6 +126,45 @@ class FeatureCache:
             out[i] = feats[k:k + n]
             _save(entry, out[i])
             k += n
+
+    @torch.no_grad()
+    def mix_features(self, mixes: Sequence[Mix], progress: Callable[[int, int], None] | None = None,
+                     ) -> tuple[list[np.ndarray | None], dict[str, str]]:
+        """Return the audio tower's output (1, width) per mixture, and {mixture key: reason} failures."""
+        cfg = self.model.config.audio
+        out: list[np.ndarray | None] = [None] * len(mixes)
+        failed: dict[str, str] = {}
+        todo: list[tuple[int, Path]] = []
+        for i, mix in enumerate(mixes):
+            try:
+                digest = f"{self._hash(mix.fg)}_{self._hash(mix.bg)}"
+            except OSError as e:
+                failed[mix.key()] = f"cannot read file: {e.strerror or e}"
+                continue
+            entry = self.audio_dir / "mix" / digest[:2] / f"{digest}_{mix.key()}.npy"
+            if entry.is_file():
+                out[i] = np.load(entry)
+            else:
+                todo.append((i, entry))
+        if todo:
+            log.info("computing audio tower outputs for %d mixtures (cached in %s)", len(todo), self.audio_dir)
+        waves: list[np.ndarray] = []
+        owners: list[tuple[int, Path, int]] = []
+        for n, (i, entry) in enumerate(todo):
+            try:
+                waves.append(render(mixes[i], cfg.sample_rate, cfg.clip_seconds))
+            except AudioError as e:
+                failed[mixes[i].key()] = str(e)
+                continue
+            owners.append((i, entry, 1))
+            if len(waves) >= self.batch_size:
+                self._run_audio(waves, owners, out)
+                waves, owners = [], []
+            if progress:
+                progress(n + 1, len(todo))
+        if waves:
+            self._run_audio(waves, owners, out)
+        return out, failed
 
     @torch.no_grad()
     def text_features(self, captions: Sequence[str]) -> np.ndarray:

@@ -13,6 +13,7 @@ from clapsearch.audio.decode import fit_length
 from clapsearch.model import ClapModel
 from clapsearch.trainer.batching import BatchSampler, Pick
 from clapsearch.trainer.manifest import TrainClip
+from clapsearch.trainer.mixing import Mix, render
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,23 @@ def stack_ragged(arrays: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tens
 class CropDataset(Dataset):
     """Decodes one training crop per pick: a random position in clips longer than a crop, padding in short ones."""
 
-    def __init__(self, clips: Sequence[TrainClip], sample_rate: int, clip_seconds: float) -> None:
+    def __init__(self, clips: Sequence[TrainClip], sample_rate: int, clip_seconds: float,
+                 mixes: dict[str, Mix] | None = None) -> None:
         self.clips, self.sample_rate, self.clip_seconds = list(clips), sample_rate, clip_seconds
         self.samples = int(round(clip_seconds * sample_rate))
+        self.mixes = mixes or {}
 
     def __len__(self) -> int:
         return len(self.clips)
 
     def __getitem__(self, pick: Pick) -> tuple[np.ndarray, Pick]:
         clip = self.clips[pick.clip]
+        if clip.audio in self.mixes:
+            try:
+                return render(self.mixes[clip.audio], self.sample_rate, self.clip_seconds), pick
+            except AudioError as e:
+                log.warning("cannot render mixture %s: %s (silence used)", clip.source, e)
+                return np.zeros(self.samples, dtype=np.float32), pick
         start = pick.crop * max(0.0, clip.duration - self.clip_seconds)
         try:
             wave = read_window(clip.audio, start, start + self.clip_seconds, self.sample_rate)
@@ -67,8 +76,8 @@ class PairInputs:
     """Model inputs for the picks of each step: tower outputs from the cache where a tower is frozen."""
 
     def __init__(self, model: ClapModel, clips: Sequence[TrainClip], audio_cache: list[np.ndarray] | None,
-                 text_cache: list[np.ndarray] | None) -> None:
-        self.model, self.clips = model, list(clips)
+                 text_cache: list[np.ndarray] | None, mixes: dict[str, Mix] | None = None) -> None:
+        self.model, self.clips, self.mixes = model, list(clips), mixes or {}
         self.audio = stack_ragged(audio_cache) if audio_cache is not None else None  # crops per clip
         self.text = stack_ragged(text_cache) if text_cache is not None else None  # captions per clip
 
@@ -78,7 +87,7 @@ class PairInputs:
         if self.audio is not None:
             return None
         cfg = self.model.config.audio
-        loader = DataLoader(CropDataset(self.clips, cfg.sample_rate, cfg.clip_seconds), batch_sampler=StepBatches(sampler, start, steps, accum),
+        loader = DataLoader(CropDataset(self.clips, cfg.sample_rate, cfg.clip_seconds, self.mixes), batch_sampler=StepBatches(sampler, start, steps, accum),
                             num_workers=workers, collate_fn=_collate, pin_memory=self.model.device.type == "cuda",
                             persistent_workers=False, prefetch_factor=4 if workers else None,
                             generator=torch.Generator().manual_seed(sampler.seed))  # not the global RNG: resumable

@@ -27,6 +27,7 @@ from clapsearch.trainer.batching import BatchSampler
 from clapsearch.trainer.cache import FeatureCache, crop_starts
 from clapsearch.trainer.evaluate import ClipEmbedder, recall_at_k
 from clapsearch.trainer.inputs import PairInputs
+from clapsearch.trainer.mixing import Mix, build_mixtures
 from clapsearch.trainer.manifest import Skipped, add_label_captions, load_manifests, split_holdout
 from clapsearch.trainer.report import plot_curves
 
@@ -60,6 +61,7 @@ class TrainConfig:
     # way people query ("the sound of a cow"), not only the way its file names read.
     label_templates: tuple[str, ...] = ("this is a sound of {label}", "the sound of {label}")
     holdout: float = 0.05  # fraction of clips held out for R@k
+    mix: int = 0  # waveform mixtures (a clip over another, quieter one) added to the training clips
     dropout: float | None = None  # overrides the config's head dropout
     select: str = ""  # metric(s) to keep the best model by (comma: mean); "": first metric of each evaluator
     cache_dir: str = str(Path.home() / ".cache" / "clapsearch" / "features")
@@ -176,6 +178,18 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
         train_clips = [train_clips[i] for i in keep if i < n_train]
         held_clips = [held_clips[i - n_train] for i in keep if i >= n_train]
         audio_cache = [feats[i] for i in keep if i < n_train]
+    mixes: dict[str, Mix] = {}
+    if cfg.mix > 0:
+        mix_clips, specs = build_mixtures(train_clips, cfg.mix, cfg.seed, mcfg.audio.clip_seconds)
+        if audio_cache is not None:
+            mix_feats, mix_failed = cache.mix_features(specs)
+            if mix_failed:
+                log.warning("%d mixtures could not be rendered, e.g. %s", len(mix_failed), next(iter(mix_failed.values())))
+            train_clips += [c for c, f in zip(mix_clips, mix_feats) if f is not None]
+            audio_cache += [f for f in mix_feats if f is not None]
+        else:
+            train_clips += mix_clips
+            mixes = {c.audio: m for c, m in zip(mix_clips, specs)}
     held_out = ClipEmbedder([c.audio for c in held_clips], cfg.cache_dir)  # deterministic windows
     if skipped:  # reported once, as a list, before the first step
         (out / "skipped.json").write_text(json.dumps([s.to_dict() for s in skipped], indent=1) + "\n")
@@ -190,7 +204,7 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     label_aware = labelled if cfg.label_aware is None else cfg.label_aware
     sampler = BatchSampler([c.group for c in train_clips], [len(c.captions) for c in train_clips],
                            cfg.batch_size, cfg.seed, label_aware, cfg.group_power)
-    pairs = PairInputs(model, train_clips, audio_cache, text_cache)
+    pairs = PairInputs(model, train_clips, audio_cache, text_cache, mixes)
     total = cfg.steps or max(1, math.ceil(cfg.epochs * len(train_clips) / (sampler.batch_size * cfg.grad_accum)))
     warmup = cfg.warmup if cfg.warmup >= 0 else max(1, total // 20)
     log.info("training %s on %d clips (%d held out, %d skipped) for %d steps", mcfg.name, len(train_clips),

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from clapsearch.trainer import TrainConfig, train
+from clapsearch.trainer.manifest import TrainClip, load_manifests
+from clapsearch.trainer.mixing import MIX_PREFIX, Mix, build_mixtures, draw_mixes, render
+
+from .conftest import SR
+
+
+def _clips(corpus: Path) -> list[TrainClip]:
+    clips, _, _ = load_manifests([corpus])
+    return clips
+
+
+def test_mixtures_are_drawn_from_the_seed_and_pair_different_labels(corpus: Path) -> None:
+    clips = _clips(corpus)
+    a = draw_mixes(clips, 30, seed=3, clip_seconds=1.0)
+    assert a == draw_mixes(clips, 30, seed=3, clip_seconds=1.0)
+    assert a != draw_mixes(clips, 30, seed=4, clip_seconds=1.0)
+    assert len(a) == 30
+    for mix, fg, bg in a:
+        assert clips[fg].label != clips[bg].label
+        assert (mix.fg, mix.bg) == (clips[fg].audio, clips[bg].audio)
+        assert 3.0 <= mix.snr_db <= 15.0 and mix.band in (0, 8000, 11025, 16000, 22050)
+        assert 0.0 <= mix.fg_start <= max(0.0, clips[fg].duration - 1.0)
+
+
+def test_mixture_captions_name_the_foreground_alone_and_both(corpus: Path) -> None:
+    clips = _clips(corpus)
+    made, specs = build_mixtures(clips, 10, seed=0, clip_seconds=1.0)
+    by_audio = {c.audio: c for c in clips}
+    for clip, mix in zip(made, specs):
+        fg, bg = by_audio[mix.fg], by_audio[mix.bg]
+        assert clip.audio == MIX_PREFIX + mix.key() and clip.label == fg.label
+        assert clip.captions[:len(fg.captions)] == fg.captions
+        compounds = clip.captions[len(fg.captions):]
+        assert compounds and all(" and " in c for c in compounds)
+        assert all(any(c.startswith(f + " and ") for f in fg.captions) for c in compounds)
+        assert all(any(c.endswith(" and " + b) for b in bg.captions) for c in compounds)
+
+
+def _write(path: Path, wave: np.ndarray, sr: int = 44100) -> str:
+    sf.write(path, wave, sr)
+    return str(path)
+
+
+def test_render_sets_the_background_level_and_band_limit(tmp_path: Path) -> None:
+    sr = 44100
+    t = np.arange(sr) / sr
+    fg = _write(tmp_path / "fg.wav", (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32))
+    bg = _write(tmp_path / "bg.wav", (0.5 * np.sin(2 * np.pi * 15000 * t)).astype(np.float32))
+    wave = render(Mix(fg, bg, 0.0, 0.0, snr_db=10.0, band=0), sr, 1.0)
+    spec = np.abs(np.fft.rfft(wave))
+    freqs = np.fft.rfftfreq(len(wave), 1 / sr)
+    level = spec[np.argmin(np.abs(freqs - 15000))] / spec[np.argmin(np.abs(freqs - 440))]
+    assert abs(20 * np.log10(level) + 10.0) < 0.5  # background 10 dB under the foreground
+    limited = render(Mix(fg, bg, 0.0, 0.0, snr_db=10.0, band=16000), sr, 1.0)
+    spec = np.abs(np.fft.rfft(limited))
+    assert spec[np.argmin(np.abs(freqs - 15000))] < 1e-3 * spec[np.argmin(np.abs(freqs - 440))]
+    assert limited.shape == (sr,) and limited.dtype == np.float32
+    loud = render(Mix(fg, bg, 0.0, 0.0, snr_db=-20.0, band=0), sr, 1.0)
+    assert np.max(np.abs(loud)) <= 1.0 + 1e-6  # never clips
+
+
+def test_training_with_mixtures_caches_them_and_logs_no_skips(corpus: Path, tmp_path: Path,
+                                                               frozen_config: Path) -> None:
+    cache = tmp_path / "cache"
+    cfg = TrainConfig(steps=6, batch_size=6, eval_every=0, holdout=0.0, mix=12, cache_dir=str(cache))
+    train(str(frozen_config), [corpus], tmp_path / "out", cfg)
+    assert len(list(cache.rglob("mix/*/*.npy"))) == 12
+    assert not (tmp_path / "out" / "skipped.json").exists()
+    saved = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert saved["provenance"]["train"]["mix"] == 12
+    assert saved["provenance"]["train_clips"] == 48 + 12
+    # trained towers render mixtures on the fly instead (the GPU path)
+    cfg = TrainConfig(steps=3, batch_size=6, eval_every=0, holdout=0.0, mix=6, cache_dir=str(cache))
+    train("tiny", [corpus], tmp_path / "out2", cfg)
+    assert json.loads((tmp_path / "out2" / "config.json").read_text())["provenance"]["train_clips"] == 48 + 6
