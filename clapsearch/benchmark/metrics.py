@@ -30,6 +30,19 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: in
     return m
 
 
+def hubs(confusion: np.ndarray | Sequence[Sequence[int]], classes: Sequence[str], factor: float = 2.0,
+         ) -> list[tuple[str, int, int]]:
+    """Return the classes predicted at least `factor` times as often as they occur: (class, predicted, true).
+
+    A hub attracts clips of unrelated classes; most frequent first. From a confusion matrix (row = true).
+    """
+    m = np.asarray(confusion)
+    predicted, true = m.sum(axis=0), m.sum(axis=1)
+    found = [(classes[c], int(predicted[c]), int(true[c])) for c in range(len(classes))
+             if predicted[c] >= factor * max(int(true[c]), 1)]
+    return sorted(found, key=lambda h: (-h[1], h[0]))
+
+
 def per_class_accuracy(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str]) -> dict[str, float]:
     """Return the accuracy (recall) of each class that has clips, by class name."""
     t, p = np.asarray(y_true), np.asarray(y_pred)

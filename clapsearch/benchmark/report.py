@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clapsearch.benchmark.metrics import hubs
 from clapsearch.benchmark.tasks import BenchResult
 
 
@@ -113,6 +114,10 @@ def write_report(results: Sequence[BenchResult], path: str | Path, notes: Sequen
             lines.append(f"\n{len(r.skipped)} clip(s) skipped by the indexer, e.g. {r.skipped[0]['path']}: "
                          f"{r.skipped[0]['reason']}")
         stem = f"{r.dataset or r.task}-{r.protocol}"
+        found = hubs(r.confusion, r.classes) if r.confusion is not None and r.classes else []
+        if found:
+            lines.append("\nHubs (classes predicted at least twice as often as they occur): "
+                         + ", ".join(f"{c} {p} predicted / {t} true" for c, p, t in found))
         if r.confusion is not None:
             png = plot_confusion(r, assets / f"{stem}-confusion.png")
             lines += ["", f"![{r.task} confusion matrix]({os.path.relpath(png, path.parent)})"]

@@ -62,6 +62,8 @@ def classification_result(data: LabelledSet, logits: np.ndarray, rows: Sequence[
                 sel = np.array([(data.clips[r].group or "") == g for r in rows])
                 metrics[f"accuracy[{g}]"] = accuracy(truth[sel], pred[sel])
         conf = confusion_matrix(truth, pred, len(data.classes))
+        # how lopsided the predictions are: the most over-predicted class's share against its true share
+        metrics["hub_ratio"] = float((conf.sum(axis=0) / np.maximum(conf.sum(axis=1), 1)).max()) if rows else 0.0
         return Scored("accuracy", metrics["accuracy"], metrics, per_class_accuracy(truth, pred, data.classes),
                       conf.tolist())
     targets = np.zeros_like(mask)

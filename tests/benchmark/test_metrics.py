@@ -13,6 +13,7 @@ from clapsearch.benchmark.metrics import (
     average_precision_at_k,
     confusion_matrix,
     descending_ranks,
+    hubs,
     map_at_k,
     mean_average_precision,
     per_class_accuracy,
@@ -30,6 +31,18 @@ def test_accuracy_confusion_and_per_class() -> None:
     assert confusion_matrix(truth, pred, 3).tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
     assert per_class_accuracy(truth, pred, ["a", "b", "c", "unused"]) == {"a": 1.0, "b": 0.5, "c": 1.0}
     assert accuracy([], []) == 0.0
+
+
+def test_hubs_are_classes_predicted_far_more_often_than_they_occur() -> None:
+    # a attracts the clips of b and c; b is never predicted; c is predicted as often as it occurs
+    truth, pred = [0, 0, 1, 1, 1, 2, 2], [0, 0, 0, 0, 2, 0, 2]
+    conf = confusion_matrix(truth, pred, 3)
+    assert hubs(conf, ["a", "b", "c"]) == [("a", 5, 2)]
+    assert hubs(conf, ["a", "b", "c"], factor=3.0) == []
+    names = ["a", "b", "c"]
+    data = LabelledSet("csv", Path("/"), [Clip(f"/{i}.wav", (names[t],)) for i, t in enumerate(truth)], names)
+    scored = classification_result(data, np.eye(3)[pred], range(7))
+    assert scored.metrics["hub_ratio"] == pytest.approx(5 / 2)
 
 
 def test_ranks_are_stable_on_ties() -> None:
