@@ -44,20 +44,24 @@ class Mix:
 def draw_mixes(clips: Sequence[TrainClip], count: int, seed: int, clip_seconds: float,
                snr_db: tuple[float, float] = (3.0, 15.0), band_prob: float = 0.5) -> list[tuple[Mix, int, int]]:
     """Return `count` mixtures as (spec, foreground index, background index); the two differ in label."""
-    if count <= 0 or len(clips) < 2:
+    if count <= 0:
         return []
     rng = np.random.default_rng([seed, 0x6D6978])  # its own stream: drawing mixes never shifts the batches
-    groups = [c.group for c in clips]
+    # Both clips are drawn by label group first, so that a big narrow set (hundreds of one speaker's prompts)
+    # neither takes most of the mixtures nor becomes the background of everything: foreground groups with
+    # weight sqrt(size), background groups alike.
+    names, group_of = np.unique(np.asarray([c.group for c in clips], dtype=str), return_inverse=True)
+    members = [np.flatnonzero(group_of == g) for g in range(len(names))]
+    if len(members) < 2:
+        return []
+    weight = np.sqrt([len(m) for m in members])
+    weight /= weight.sum()
     out = []
     for _ in range(count):
-        fg = int(rng.integers(len(clips)))
-        bg = int(rng.integers(len(clips)))
-        for _retry in range(20):
-            if groups[bg] != groups[fg]:
-                break
-            bg = int(rng.integers(len(clips)))
-        if groups[bg] == groups[fg]:
-            continue
+        g_fg = int(rng.choice(len(members), p=weight))
+        g_bg = int(rng.integers(len(members) - 1))
+        g_bg += g_bg >= g_fg  # any group but the foreground's
+        fg, bg = int(rng.choice(members[g_fg])), int(rng.choice(members[g_bg]))
 
         def start(c: TrainClip) -> float:
             return round(float(rng.random() * max(0.0, c.duration - clip_seconds)), 3)

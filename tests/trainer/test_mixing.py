@@ -82,3 +82,13 @@ def test_training_with_mixtures_caches_them_and_logs_no_skips(corpus: Path, tmp_
     cfg = TrainConfig(steps=3, batch_size=6, eval_every=0, holdout=0.0, mix=6, cache_dir=str(cache))
     train("tiny", [corpus], tmp_path / "out2", cfg)
     assert json.loads((tmp_path / "out2" / "config.json").read_text())["provenance"]["train_clips"] == 48 + 6
+
+
+def test_a_big_label_neither_floods_the_foregrounds_nor_the_backgrounds() -> None:
+    clips = [TrainClip(f"/big/{i}.wav", ["a woman speaking"], "speech", duration=3.0) for i in range(400)]
+    clips += [TrainClip(f"/{g}/{i}.wav", [f"a {g}"], g, duration=3.0) for g in "abcd" for i in range(4)]
+    mixes = draw_mixes(clips, 2000, seed=0, clip_seconds=1.0)
+    fg_big = np.mean([clips[fg].label == "speech" for _, fg, _ in mixes])
+    bg_big = np.mean([clips[bg].label == "speech" for _, _, bg in mixes])
+    assert 0.65 < fg_big < 0.78  # by group weight sqrt(size): 20 / (20 + 4 * 2) = 0.71; by clip it would be 0.96
+    assert 0.03 < bg_big < 0.12  # 1 of the 4 other groups when the foreground is small: 0.29 / 4 = 0.07
