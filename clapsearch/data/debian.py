@@ -1,4 +1,4 @@
-"""Download Debian packages, extract them and find their sound files (also inside zip archives)."""
+"""Download Debian packages, extract them and find their sound files (also inside zip, .cat and c4group files)."""
 from __future__ import annotations
 
 import fnmatch
@@ -94,6 +94,8 @@ def iter_members(tree: Path, roots: tuple[str, ...], include: str) -> Iterator[M
             for arch in archives:
                 if arch.suffix.lower() == ".cat":
                     yield from _cat_members(arch, prefix, inc)
+                elif arch.suffix.lower() in C4_SUFFIXES:
+                    yield from _c4group_members(arch, prefix, inc)
                 else:
                     yield from _zip_members(arch, prefix, inc)
             continue
@@ -170,6 +172,76 @@ def _cat_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Member]:
         name, lic = cat_entry_name(i, desc)
         if name.startswith(prefix) and inc.search(name):
             yield Member(name[len(prefix):], f"{arch.name}!{i}", lambda w=wav: w, licence=normalise_licence(lic))
+
+
+C4_MAGIC = b"\x1e\x8c"  # an OpenClonk c4group file: a gzip stream whose two magic bytes are changed to these
+C4_SUFFIXES = (".ocg", ".ocd", ".ocf", ".ocs", ".c4g", ".c4d")
+_C4_ID = b"RedWolf Design GrpFolder"
+_C4_HEADER, _C4_ENTRY = 204, 316
+
+
+def c4_scramble(data: bytes) -> bytes:
+    """Return a c4group header (un)scrambled: every byte XOR 237, bytes 0 and 2 of each 3-byte triple swapped.
+
+    The two steps commute and are their own inverses, so the same function scrambles and unscrambles."""
+    b = bytearray(x ^ 237 for x in data)
+    for i in range(0, len(b) - 2, 3):
+        b[i], b[i + 2] = b[i + 2], b[i]
+    return bytes(b)
+
+
+def read_c4group(data: bytes, prefix: str = "") -> list[tuple[str, bytes]]:
+    """Return [(path, bytes)] of every file in an OpenClonk c4group (``Sound.ocg``), nested groups flattened.
+
+    Layout (after un-gzipping a file that starts with ``C4_MAGIC``): a 204-byte scrambled header (``RedWolf Design
+    GrpFolder``, int32 version x2, int32 entry count at byte 36), then one 316-byte entry per file (NUL-padded name of
+    260 bytes, then int32 packed, child-group flag, size, reserved, offset, little-endian); file data follows the entry
+    table at the given offsets. Child groups are c4groups themselves. Group suffixes are dropped from the path
+    (``Animals.ocg/Bat.ocg/Chirp.wav`` -> ``Animals/Bat/Chirp.wav``).
+    """
+    import struct
+    import zlib
+
+    if data[:2] == C4_MAGIC:
+        try:
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(b"\x1f\x8b" + data[2:])
+        except zlib.error as exc:
+            raise ValueError(f"bad c4group gzip stream ({exc})") from None
+    if len(data) < _C4_HEADER or not c4_scramble(data[:_C4_HEADER]).startswith(_C4_ID):
+        raise ValueError("not a c4group (no RedWolf Design header)")
+    count = struct.unpack_from("<i", c4_scramble(data[:_C4_HEADER]), 36)[0]
+    base = _C4_HEADER + _C4_ENTRY * count
+    if count < 0 or base > len(data):
+        raise ValueError(f"bad c4group entry count {count}")
+    out: list[tuple[str, bytes]] = []
+    for i in range(count):
+        entry = data[_C4_HEADER + _C4_ENTRY * i:_C4_HEADER + _C4_ENTRY * (i + 1)]
+        name = entry[:260].split(b"\0", 1)[0].decode("utf-8", "replace")
+        _packed, child, size, _res, off = struct.unpack_from("<iiiii", entry, 260)
+        if off < 0 or size < 0 or base + off + size > len(data):
+            raise ValueError(f"c4group entry {name!r} points outside the group")
+        body = data[base + off:base + off + size]
+        stem, dot, ext = name.rpartition(".")
+        if child:
+            out += read_c4group(body, f"{prefix}{stem if dot and '.' + ext.lower() in C4_SUFFIXES else name}/")
+        else:
+            out.append((prefix + name, body))
+    return out
+
+
+def _c4group_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Member]:
+    """Yield the matching files of an OpenClonk c4group archive (``Sound.ocg``) below ``prefix``."""
+    if not arch.is_file():
+        log.warning("%s is a folder, not a packed c4group; skipped", arch)
+        return
+    try:
+        entries = read_c4group(arch.read_bytes())
+    except ValueError as exc:
+        log.warning("%s is not a c4group archive (%s); skipped", arch, exc)
+        return
+    for name, body in sorted(entries):
+        if name.startswith(prefix) and inc.search(name):
+            yield Member(name[len(prefix):], f"{arch.name}!{name}", lambda b=body: b)
 
 
 def find_files(tree: Path, pattern: str) -> list[Path]:

@@ -206,6 +206,53 @@ def test_licence_by_path_and_rule_only_sources(tmp_path: Path) -> None:
     assert src.licence_for("a/b.wav") == "CC0-1.0" and src.licence_for("b/a.wav") == "GPL-2+"
 
 
+def c4group_bytes(files: dict, packed: bool = True) -> bytes:
+    """Build an OpenClonk c4group: scrambled 204-byte header, 316-byte entries, data; nested dicts are child groups."""
+    import struct
+
+    names, bodies, children = list(files), [], []
+    for name in names:
+        body = files[name]
+        children.append(isinstance(body, dict))
+        bodies.append(c4group_bytes(body, packed=False) if isinstance(body, dict) else body)
+    header = bytearray(204)
+    header[:24] = b"RedWolf Design GrpFolder"
+    struct.pack_into("<iii", header, 28, 1, 2, len(names))
+    entries, off = b"", 0
+    for name, body, child in zip(names, bodies, children):
+        entry = bytearray(316)
+        entry[:len(name)] = name.encode()
+        struct.pack_into("<iiiii", entry, 260, 1, int(child), len(body), 0, off)
+        entries += bytes(entry)
+        off += len(body)
+    raw = debian.c4_scramble(bytes(header)) + entries + b"".join(bodies)
+    return debian.C4_MAGIC + gzip.compress(raw)[2:] if packed else raw
+
+
+def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> None:
+    assert debian.c4_scramble(debian.c4_scramble(b"RedWolf Design")) == b"RedWolf Design"
+    sound = {"Animals.ocg": {"MosquitoBuzz.ogg": wav_bytes(0.5, 300, "OGG"),
+                             "Mooq.ocg": {"Snort1.wav": wav_bytes(0.4, 320)}},  # fantasy creature: dropped
+             "Structures.ocg": {"DoorOpen1.wav": wav_bytes(0.4, 340), "Chest.ocg": {"Open.ogg": wav_bytes(0.4, 360, "OGG")}},
+             "UI.ocg": {"Click.wav": wav_bytes(0.3, 380)},
+             "authors.txt": b"If not stated otherwise ..."}
+    data = c4group_bytes(sound)
+    assert data[:2] == b"\x1e\x8c"
+    assert [n for n, _ in debian.read_c4group(data)] == [
+        "Animals/MosquitoBuzz.ogg", "Animals/Mooq/Snort1.wav", "Structures/DoorOpen1.wav", "Structures/Chest/Open.ogg",
+        "UI/Click.wav", "authors.txt"]
+    put(tmp_path / "tree/usr/share/games/openclonk/Sound.ocg", data)
+    clips, stats = debian.build_package(get("openclonk-data"), tmp_path / "out", tmp_path / "debs", tree=tmp_path / "tree")
+    got = {c.audio: (c.label, c.licence) for c in clips}
+    assert got == {"audio/openclonk-data/Animals/MosquitoBuzz.ogg": ("mosquito", "CC0-1.0"),
+                   "audio/openclonk-data/Structures/DoorOpen1.wav": ("door opening", "CC-BY-3.0"),
+                   "audio/openclonk-data/Structures/Chest/Open.ogg": ("chest opening", "CC-BY-3.0")}
+    assert stats.skipped == {"no_caption": 2}
+    for bad in (b"\x1e\x8cnot gzip at all", b"plain bytes" * 30):
+        with pytest.raises(ValueError):
+            debian.read_c4group(bad)
+
+
 @pytest.mark.parametrize("package, rel, label", [
     ("bucklespring-data", "01-0.wav", "keyboard key press"),
     ("bucklespring-data", "01-1.wav", "keyboard key release"),
@@ -217,6 +264,21 @@ def test_licence_by_path_and_rule_only_sources(tmp_path: Path) -> None:
     ("lmms-common", "shapes/moog.wav", None),
     ("simutrans-pak64", "comet-jet.wav", "jet flying"),
     ("simutrans-pak64", "dock.wav", None),
+    ("flightgear-data-base", "usr/share/games/flightgear/Sounds/helicopter.wav", "helicopter"),
+    ("flightgear-data-base", "usr/share/games/flightgear/Aircraft/c172p/Sounds/tires-rolling-gravel.wav", "tyres rolling"),
+    ("flightgear-data-base", "usr/share/games/flightgear/Sounds/mk-viii/pull-up.wav", None),
+    ("torcs-data", "lamborghinidiablo.wav", "car engine"),
+    ("torcs-data", "locked.wav", None),
+    ("trigger-rally-data", "codriver/ab/Chicane.wav", None),
+    ("supertuxkart-data", "sfx/clock.ogg", "clock ticking"),
+    ("supertuxkart-data", "music/Lava.ogg", None),
+    ("redeclipse-data", "ambience/nightcrickets.ogg", "crickets"),
+    ("redeclipse-data", "announcer/firstblood.ogg", None),
+    ("nexuiz-data", "player/marine/player/gasp.ogg", "gasping"),
+    ("nexuiz-data", "player/reptilian/player/death1.ogg", None),
+    ("freedroidrpg-data", "Glass_Break.ogg", "glass breaking"),
+    ("openclonk-data", "Clonk/Action/Munch2.wav", "eating"),
+    ("openclonk-data", "Animals/Puka/Hiss1.wav", None),
 ])
 def test_everyday_sound_rules(package: str, rel: str, label: str | None) -> None:
     res = debian.caption_member(get(package), debian.Member(rel, rel, lambda: b""), {})
