@@ -78,6 +78,8 @@ def test_esc50_exclusions_never_reach_the_manifest(tmp_path: Path) -> None:
     assert stats.skipped["excluded_esc50"] == 3
     assert is_excluded("widelands-data", "atlanteans/saw/sawing_01.ogg")
     assert not is_excluded("widelands-data", "atlanteans/saw/benchsaw_01.ogg")
+    assert is_excluded("openclonk-data", "Fire/Fire.ogg")  # ESC-50 1-4211-A-12, found by `data check`
+    assert not is_excluded("openclonk-data", "Fire/Inflame.ogg")
 
 
 def test_description_captions_skip_spoken_descriptions(tmp_path: Path) -> None:
