@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,7 +155,10 @@ class ZeroShotEvaluator:
                 sims[i, [group_of[label] != f.group for label in labels]] = -np.inf
         predicted = [labels[j] for j in sims.argmax(1)]
         accuracy = float(np.mean([p == f.label for p, f in zip(predicted, self.files)]))
-        return {f"{self.name}/accuracy": accuracy}
+        # hub check: the most over-predicted label's predicted count over its true count (1 = no hub)
+        true = Counter(f.label for f in self.files)
+        hub = max(n / true[label] for label, n in Counter(predicted).items())
+        return {f"{self.name}/accuracy": accuracy, f"{self.name}/hub_ratio": float(hub)}
 
 
 class RetrievalEvaluator:

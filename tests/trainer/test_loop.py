@@ -91,6 +91,9 @@ def test_zero_shot_evaluator_and_model_selection(corpus: Path, tmp_path: Path, f
     assert [r["step"] for r in evals] == [0, 10, 20, 30]
     accuracies = [r["metrics"]["dev/accuracy"] for r in evals]
     assert all(0.0 <= a <= 1.0 for a in accuracies)
+    # 12 clips, 2 per label: a label predicted for every clip would score 6, no hub at all 1
+    assert all(1.0 <= r["metrics"]["dev/hub_ratio"] <= 6.0 for r in evals)
+    assert evals[0]["metrics"]["dev/hub_ratio"] > 1.0  # untrained heads lump clips together
     assert result.best_metric == max(accuracies[1:])
     best = json.loads((tmp_path / "out" / "config.json").read_text())["provenance"]
     assert best["step"] == result.best_step and best["metrics"]["dev/accuracy"] == result.best_metric
