@@ -42,7 +42,7 @@ def test_animal_and_instrument_labels_are_found(gcompris_engine) -> None:  # typ
     results = engine.query_text(queries, k=5)
     found = [label for (path, label), hits in zip(wanted.items(), results) if path in {h.path for h in hits}]
     print(f"gcompris: {len(found)}/35 labels in the top 5: {sorted(found)}")
-    assert len(found) >= 12
+    assert len(found) >= 20  # issue 5's acceptance level; the shipped default finds 23
 
 
 def test_demo_samples_are_found_by_description(tmp_path: Path) -> None:
