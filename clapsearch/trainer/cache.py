@@ -71,7 +71,6 @@ class FeatureCache:
         digest = self._hash(path)
         return self.audio_dir / digest[:2] / f"{digest}_{crop_key}.npy"
 
-    @torch.no_grad()
     def audio_features(self, items: Sequence[tuple[str, Sequence[float]]],
                        progress: Callable[[int, int], None] | None = None,
                        ) -> tuple[list[np.ndarray | None], dict[str, str]]:
@@ -80,34 +79,57 @@ class FeatureCache:
         Missing entries are decoded and run through the tower in batches, then stored.
         """
         cfg = self.model.config.audio
-        out: list[np.ndarray | None] = [None] * len(items)
+
+        def crops(i: int) -> list[np.ndarray]:
+            path, starts = items[i]
+            info = probe(path)
+            return [fit_length(read_window(path, s, s + cfg.clip_seconds, cfg.sample_rate, info), cfg.clip_samples)
+                    for s in starts]
+
+        return self._features([path for path, _ in items], lambda i: self._audio_path(*items[i]), crops, progress)
+
+    def mix_features(self, mixes: Sequence[Mix], progress: Callable[[int, int], None] | None = None,
+                     ) -> tuple[list[np.ndarray | None], dict[str, str]]:
+        """Return the audio tower's output (1, width) per mixture, and {mixture key: reason} failures."""
+        cfg = self.model.config.audio
+
+        def entry(i: int) -> Path:
+            digest = f"{self._hash(mixes[i].fg)}_{self._hash(mixes[i].bg)}"
+            return self.audio_dir / "mix" / digest[:2] / f"{digest}_{mixes[i].key()}.npy"
+
+        return self._features([m.key() for m in mixes], entry,
+                              lambda i: [render(mixes[i], cfg.sample_rate, cfg.clip_seconds)], progress)
+
+    @torch.no_grad()
+    def _features(self, names: Sequence[str], entry_of: Callable[[int], Path],
+                  waves_of: Callable[[int], list[np.ndarray]], progress: Callable[[int, int], None] | None,
+                  ) -> tuple[list[np.ndarray | None], dict[str, str]]:
+        """Load each item's cached tower outputs, or make its waves, run them in batches and store them."""
+        out: list[np.ndarray | None] = [None] * len(names)
         failed: dict[str, str] = {}
         todo: list[tuple[int, Path]] = []
-        for i, (path, starts) in enumerate(items):
+        for i, name in enumerate(names):
             try:
-                entry = self._audio_path(path, starts)
+                entry = entry_of(i)
             except OSError as e:
-                failed[path] = f"cannot read file: {e.strerror or e}"
+                failed[name] = f"cannot read file: {e.strerror or e}"
                 continue
             if entry.is_file():
                 out[i] = np.load(entry)
             else:
                 todo.append((i, entry))
         if todo:
-            log.info("computing audio tower outputs for %d files (cached in %s)", len(todo), self.audio_dir)
+            log.info("computing audio tower outputs for %d items (cached in %s)", len(todo), self.audio_dir)
         waves: list[np.ndarray] = []
-        owners: list[tuple[int, Path, int]] = []  # (item, entry, crops) whose waves are in `waves`
+        owners: list[tuple[int, Path, int]] = []  # (item, entry, waves) whose waves are in `waves`
         for n, (i, entry) in enumerate(todo):
-            path, starts = items[i]
             try:
-                info = probe(path)
-                crops = [fit_length(read_window(path, s, s + cfg.clip_seconds, cfg.sample_rate, info), cfg.clip_samples)
-                         for s in starts]
+                made = waves_of(i)
             except AudioError as e:
-                failed[path] = str(e)
+                failed[names[i]] = str(e)
                 continue
-            waves += crops
-            owners.append((i, entry, len(crops)))
+            waves += made
+            owners.append((i, entry, len(made)))
             if len(waves) >= self.batch_size:
                 self._run_audio(waves, owners, out)
                 waves, owners = [], []
@@ -119,52 +141,13 @@ class FeatureCache:
 
     def _run_audio(self, waves: list[np.ndarray], owners: list[tuple[int, Path, int]],
                    out: list[np.ndarray | None]) -> None:
-        x = torch.from_numpy(np.stack(waves)).to(self.model.device)  # (crops, samples)
-        feats = self.model.audio_tower(x).float().cpu().numpy()  # (crops, width)
+        x = torch.from_numpy(np.stack(waves)).to(self.model.device)  # (waves, samples)
+        feats = self.model.audio_tower(x).float().cpu().numpy()  # (waves, width)
         k = 0
         for i, entry, n in owners:
             out[i] = feats[k:k + n]
             _save(entry, out[i])
             k += n
-
-    @torch.no_grad()
-    def mix_features(self, mixes: Sequence[Mix], progress: Callable[[int, int], None] | None = None,
-                     ) -> tuple[list[np.ndarray | None], dict[str, str]]:
-        """Return the audio tower's output (1, width) per mixture, and {mixture key: reason} failures."""
-        cfg = self.model.config.audio
-        out: list[np.ndarray | None] = [None] * len(mixes)
-        failed: dict[str, str] = {}
-        todo: list[tuple[int, Path]] = []
-        for i, mix in enumerate(mixes):
-            try:
-                digest = f"{self._hash(mix.fg)}_{self._hash(mix.bg)}"
-            except OSError as e:
-                failed[mix.key()] = f"cannot read file: {e.strerror or e}"
-                continue
-            entry = self.audio_dir / "mix" / digest[:2] / f"{digest}_{mix.key()}.npy"
-            if entry.is_file():
-                out[i] = np.load(entry)
-            else:
-                todo.append((i, entry))
-        if todo:
-            log.info("computing audio tower outputs for %d mixtures (cached in %s)", len(todo), self.audio_dir)
-        waves: list[np.ndarray] = []
-        owners: list[tuple[int, Path, int]] = []
-        for n, (i, entry) in enumerate(todo):
-            try:
-                waves.append(render(mixes[i], cfg.sample_rate, cfg.clip_seconds))
-            except AudioError as e:
-                failed[mixes[i].key()] = str(e)
-                continue
-            owners.append((i, entry, 1))
-            if len(waves) >= self.batch_size:
-                self._run_audio(waves, owners, out)
-                waves, owners = [], []
-            if progress:
-                progress(n + 1, len(todo))
-        if waves:
-            self._run_audio(waves, owners, out)
-        return out, failed
 
     @torch.no_grad()
     def text_features(self, captions: Sequence[str]) -> np.ndarray:
