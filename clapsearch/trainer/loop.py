@@ -27,8 +27,8 @@ from clapsearch.trainer.batching import BatchSampler
 from clapsearch.trainer.cache import FeatureCache, crop_starts
 from clapsearch.trainer.evaluate import ClipEmbedder, recall_at_k
 from clapsearch.trainer.inputs import PairInputs
-from clapsearch.trainer.mixing import Mix, build_mixtures
 from clapsearch.trainer.manifest import Skipped, add_label_captions, load_manifests, split_holdout
+from clapsearch.trainer.mixing import Mix, build_mixtures
 from clapsearch.trainer.report import plot_curves
 
 log = logging.getLogger(__name__)
