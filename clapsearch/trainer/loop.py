@@ -10,8 +10,8 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,9 @@ class TrainConfig:
     holdout: float = 0.05  # fraction of clips held out for R@k
     mix: int = 0  # waveform mixtures (a clip over another, quieter one) added to the training clips
     dropout: float | None = None  # overrides the config's head dropout
+    # Exponential moving average of the trained weights (0: off). Evaluated, selected and saved in place of
+    # the raw weights: small-data contrastive heads jump from step to step, and the average is steadier.
+    ema: float = 0.0
     select: str = ""  # metric(s) to keep the best model by (comma: mean); "": first metric of each evaluator
     cache_dir: str = str(Path.home() / ".cache" / "clapsearch" / "features")
 
@@ -223,9 +226,19 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     autocast = (lambda: torch.autocast("cuda", dtype=amp_dtype)) if amp_dtype else nullcontext
 
+    if not 0.0 <= cfg.ema < 1.0:
+        raise ValueError(f"ema must be in [0, 1), got {cfg.ema}")
+    ema_names = [n for n, p in model.named_parameters() if p.requires_grad]  # the order of `params`
+    ema = [p.detach().clone() for p in params] if cfg.ema > 0 else None
+
     start, best_step, best_metric = 0, 0, None
     log_path = out / "log.jsonl"
     if checkpoint is not None:
+        if ema is not None:
+            if "ema" not in checkpoint:
+                raise ValueError("the checkpoint was written without --ema; resume it without --ema")
+            for name, e in zip(ema_names, ema):
+                e.copy_(checkpoint["ema"][name])
         optimizer.load_state_dict(checkpoint["optimizer"])
         scheduler.load_state_dict(checkpoint["scheduler"])
         scaler.load_state_dict(checkpoint["scaler"])
@@ -240,6 +253,23 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
                   "held_out_clips": len(held_clips), "skipped": len(skipped), "steps": total}
 
     select = [k for k in cfg.select.split(",") if k]  # "": the first metric of each evaluator, else R@10
+
+    @contextmanager
+    def averaged() -> Iterator[None]:
+        """Hold the EMA weights in the model (when --ema is on), the raw weights back afterwards."""
+        if ema is None:
+            yield
+            return
+        raw = [p.detach().clone() for p in params]
+        with torch.no_grad():
+            for p, e in zip(params, ema):
+                p.copy_(e)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, r in zip(params, raw):
+                    p.copy_(r)
 
     def evaluate() -> dict[str, float]:
         metrics: dict[str, float] = {}
@@ -265,6 +295,8 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
                  "config": mcfg.to_dict(), "train": cfg.to_dict(), "best_step": best_step, "source": str(config),
                  "manifests": [str(m) for m in manifests],
                  "best_metric": best_metric, "rng": rng_state()}
+        if ema is not None:
+            state["ema"] = {name: e.cpu() for name, e in zip(ema_names, ema)}
         torch.save(state, out / (CHECKPOINT + ".tmp"))
         (out / (CHECKPOINT + ".tmp")).replace(out / CHECKPOINT)
 
@@ -296,17 +328,23 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
         model.clip_logit_scale_()
         lr = scheduler.get_last_lr()[0]
         scheduler.step()
+        if ema is not None:
+            decay = min(cfg.ema, (1 + step) / (10 + step))  # a short memory while the weights move fast
+            with torch.no_grad():
+                for e, p in zip(ema, params):
+                    e.lerp_(p, 1.0 - decay)
 
         done = step + 1
         record: dict[str, Any] = {"step": done, "loss": loss_sum, "temperature": 1.0 / model.scale().item(),
                                   "lr": lr, "steps_per_s": (done - start) / max(time.monotonic() - tic, 1e-9)}
         if cfg.eval_every > 0 and (done % cfg.eval_every == 0 or done == total):
-            metrics = evaluate()
-            record["metrics"] = metrics
-            score = selection(metrics)
-            if score is not None and (best_metric is None or score > best_metric):
-                best_step, best_metric = done, score
-                save_model(model, out, {**provenance, "step": done, "metrics": metrics})
+            with averaged():
+                metrics = evaluate()
+                record["metrics"] = metrics
+                score = selection(metrics)
+                if score is not None and (best_metric is None or score > best_metric):
+                    best_step, best_metric = done, score
+                    save_model(model, out, {**provenance, "step": done, "metrics": metrics})
             write_checkpoint(done)
         with log_path.open("a") as fh:
             fh.write(json.dumps({k: v for k, v in record.items() if k != "steps_per_s"}) + "\n")
@@ -315,10 +353,11 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
 
     # The last model beside the best; without any selection metric the last is also the output.
     final = {**provenance, "step": total, "metrics": metrics}
-    save_model(model, out / "last", final)
-    if best_metric is None:
-        best_step = total
-        save_model(model, out, final)
+    with averaged():
+        save_model(model, out / "last", final)
+        if best_metric is None:
+            best_step = total
+            save_model(model, out, final)
     if cfg.eval_every <= 0:
         write_checkpoint(total)
     plot_curves(log_path, out / "curves.png")

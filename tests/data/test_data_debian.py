@@ -281,6 +281,18 @@ def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> 
     ("freedroidrpg-data", "Glass_Break.ogg", "glass breaking"),
     ("openclonk-data", "Clonk/Action/Munch2.wav", "eating"),
     ("openclonk-data", "Animals/Puka/Hiss1.wav", None),
+    ("qabcs-data", "pig.ogg", "pig"),
+    ("qabcs-data", "watch.ogg", "watch"),
+    ("qabcs-data", "eagle-owl.ogg", "owl"),
+    ("qabcs-data", "austrian_flag.ogg", None),  # an anthem, not a flag
+    ("qabcs-data", "piggy_bank.ogg", None),  # a name's prefix is not the name
+    ("scratch", "Human/Sneeze-female.wav", "sneezing"),
+    ("scratch", "Human/Laugh-male3.mp3", "laughing"),
+    ("scratch", "Animal/Dog2.wav", "dog"),
+    ("scratch", "Animal/HorseGallop.wav", "horse galloping"),
+    ("scratch", "Electronic/Laser1.wav", None),
+    ("gnome-shell-pomodoro-data", "timer.ogg", "kitchen timer"),
+    ("gnome-shell-pomodoro-data", "bell.ogg", None),
 ])
 def test_everyday_sound_rules(package: str, rel: str, label: str | None) -> None:
     res = debian.caption_member(get(package), debian.Member(rel, rel, lambda: b""), {})

@@ -64,6 +64,33 @@ def test_interrupted_then_resumed_equals_uninterrupted(corpus: Path, tmp_path: P
     assert _log(tmp_path / "cut") == _log(tmp_path / "full")
 
 
+
+def test_ema_weights_are_saved_and_survive_a_resume(corpus: Path, tmp_path: Path) -> None:
+    cfg = TrainConfig(steps=12, batch_size=6, lr=3e-3, eval_every=4, holdout=0.0, ema=0.9,
+                      cache_dir=str(tmp_path / "c"))
+    train("tiny", [corpus], tmp_path / "full", cfg)
+    state = torch.load(tmp_path / "full" / CHECKPOINT, weights_only=True)
+    saved = load_file(str(tmp_path / "full" / "last" / "model.safetensors"))
+    assert state["ema"] and set(state["ema"]) <= set(saved)
+    moved = 0
+    for name, average in state["ema"].items():
+        torch.testing.assert_close(saved[name], average, rtol=0, atol=0, msg=name)  # the average is what ships
+        moved += not torch.equal(average, state["model"][name])  # ... and it is not the last raw step
+    assert moved > 0
+
+    def interrupt(record: dict) -> None:
+        if record["step"] == 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train("tiny", [corpus], tmp_path / "cut", cfg, progress=interrupt)
+    train("ignored", [corpus], tmp_path / "cut", resume=tmp_path / "cut")
+    resumed = load_file(str(tmp_path / "cut" / "last" / "model.safetensors"))
+    for k in saved:
+        torch.testing.assert_close(resumed[k], saved[k], rtol=0, atol=0, msg=k)
+    with pytest.raises(ValueError, match="ema"):
+        train("tiny", [corpus], tmp_path / "bad", TrainConfig(steps=2, batch_size=6, ema=1.0))
+
 def test_frozen_towers_train_from_the_feature_cache(corpus: Path, tmp_path: Path, frozen_config: Path) -> None:
     cache = tmp_path / "cache"
     cfg = TrainConfig(steps=30, batch_size=6, lr=3e-3, eval_every=15, holdout=0.25, cache_dir=str(cache))
