@@ -40,6 +40,8 @@ def train(
     mix: int = typer.Option(0, "--mix", min=0,
                             help="Add N waveform mixtures: a clip over a quieter clip of another label, captioned "
                                  "as the first and as 'A and B'; some band-limited."),
+    mask_background: bool = typer.Option(True, "--mask-background/--no-mask-background",
+                                         help="Do not push a mixture away from captions of its background's label."),
     ema: float = typer.Option(0.0, "--ema", min=0.0, max=0.9999,
                               help="Evaluate, select and save an exponential moving average of the weights "
                                    "with this decay (e.g. 0.99; 0: off)."),
@@ -61,7 +63,7 @@ def train(
     cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                       warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
                       workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
-                      holdout=holdout, mix=mix, dropout=dropout, ema=ema, select=select, cache_dir=str(cache_dir),
+                      holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout, ema=ema, select=select, cache_dir=str(cache_dir),
                       label_templates=tuple(t for t in label_templates if t.lower() != "none"))
     command = "clapsearch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with user_errors():

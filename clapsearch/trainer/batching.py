@@ -25,7 +25,8 @@ class BatchSampler:
     """Draws the pairs of training step `step`; label-aware batches hold at most one clip per group."""
 
     def __init__(self, groups: Sequence[str], captions_per_clip: Sequence[int], batch_size: int,
-                 seed: int, label_aware: bool = True, group_power: float = 1.0) -> None:
+                 seed: int, label_aware: bool = True, group_power: float = 1.0,
+                 backgrounds: Sequence[str] | None = None) -> None:
         if batch_size < 2:
             raise ValueError(f"a contrastive batch needs at least 2 pairs, got batch size {batch_size}")
         if len(groups) != len(captions_per_clip):
@@ -34,6 +35,11 @@ class BatchSampler:
         self.seed = seed
         self.label_aware = label_aware
         names, self.group_of = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+        # A mixture also holds its background's concept: the group index of that, -1 for none.
+        index = {str(n): i for i, n in enumerate(names)}
+        self.background_of = np.array([index.get(b, -1) for b in (backgrounds or [""] * len(groups))])
+        if len(self.background_of) != len(groups):
+            raise ValueError("backgrounds must have one entry per clip")
         self.members = [np.flatnonzero(self.group_of == g) for g in range(len(names))]
         # A group is drawn with weight size ** group_power: 1 follows the data, 0 treats every concept alike.
         self.group_weight = np.array([len(m) for m in self.members], dtype=np.float64) ** group_power
@@ -57,6 +63,9 @@ class BatchSampler:
         return [Pick(c, float(f), int(rng.integers(self.captions_per_clip[c]))) for c, f in zip(clips, crops)]
 
     def same_label(self, picks: Sequence[Pick]) -> torch.Tensor:
-        """Return the (B, B) bool mask of pairs whose clips share a label group."""
-        g = torch.as_tensor(self.group_of[[p.clip for p in picks]])
-        return g[:, None] == g[None, :]
+        """Return the (B, B) bool mask of pairs that are not negatives: the clips share a label group, or one
+        is a mixture whose background is the other's group (a dog over rain is no negative for "rain")."""
+        idx = [p.clip for p in picks]
+        g = torch.as_tensor(self.group_of[idx])
+        b = torch.as_tensor(self.background_of[idx])
+        return (g[:, None] == g[None, :]) | (b[:, None] == g[None, :]) | (g[:, None] == b[None, :])

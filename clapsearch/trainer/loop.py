@@ -62,6 +62,7 @@ class TrainConfig:
     label_templates: tuple[str, ...] = ("this is a sound of {label}", "the sound of {label}")
     holdout: float = 0.05  # fraction of clips held out for R@k
     mix: int = 0  # waveform mixtures (a clip over another, quieter one) added to the training clips
+    mask_background: bool = True  # a mixture and a clip of its background's label are not negatives
     dropout: float | None = None  # overrides the config's head dropout
     # Exponential moving average of the trained weights (0: off). Evaluated, selected and saved in place of
     # the raw weights: small-data contrastive heads jump from step to step, and the average is steadier.
@@ -206,7 +207,8 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     labelled = any(c.label for c in train_clips)
     label_aware = labelled if cfg.label_aware is None else cfg.label_aware
     sampler = BatchSampler([c.group for c in train_clips], [len(c.captions) for c in train_clips],
-                           cfg.batch_size, cfg.seed, label_aware, cfg.group_power)
+                           cfg.batch_size, cfg.seed, label_aware, cfg.group_power,
+                           [c.background for c in train_clips] if cfg.mask_background else None)
     pairs = PairInputs(model, train_clips, audio_cache, text_cache, mixes)
     total = cfg.steps or max(1, math.ceil(cfg.epochs * len(train_clips) / (sampler.batch_size * cfg.grad_accum)))
     warmup = cfg.warmup if cfg.warmup >= 0 else max(1, total // 20)

@@ -23,6 +23,7 @@ class TrainClip:
     label: str = ""
     source: str = ""
     duration: float = 0.0  # seconds, filled in by check_clips (header only)
+    background: str = ""  # a mixture's background group: the mixture holds that concept too
 
     def to_dict(self) -> dict[str, Any]:
         return {"audio": self.audio, "captions": list(self.captions), "label": self.label,

@@ -106,7 +106,8 @@ def mixture_clip(mix: Mix, fg: TrainClip, bg: TrainClip, rng: np.random.Generato
     pairs = {(str(rng.choice(_phrases(fg))), str(rng.choice(_phrases(bg)))) for _ in range(compounds)}
     compound = [f"{a} and {b}" for a, b in sorted(pairs)]
     return TrainClip(audio=MIX_PREFIX + mix.key(), captions=own + compound, label=fg.label,
-                     source=f"mix of {fg.source or fg.audio} and {bg.source or bg.audio}", duration=0.0)
+                     source=f"mix of {fg.source or fg.audio} and {bg.source or bg.audio}", duration=0.0,
+                     background=bg.group)
 
 
 def build_mixtures(clips: Sequence[TrainClip], count: int, seed: int, clip_seconds: float,

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
-from clapsearch.trainer.batching import BatchSampler
+from clapsearch.trainer.batching import BatchSampler, Pick
 
 
 def test_label_aware_batches_hold_one_clip_per_label() -> None:
@@ -33,3 +34,16 @@ def test_plain_batches_and_mask() -> None:
     assert bool(mask.diagonal().all()) and mask.sum() > 8  # 8 clips of 2 labels share labels
     with pytest.raises(ValueError):
         BatchSampler(["label:a"] * 5, [1] * 5, 4, seed=0)
+
+
+def test_a_mixture_is_no_negative_for_its_background_label() -> None:
+    groups = ["label:dog", "label:rain", "label:bell", "label:dog"]  # the last is a dog over rain
+    sampler = BatchSampler(groups, [1] * 4, 3, seed=0, backgrounds=["", "", "", "label:rain"])
+    picks = [Pick(3, 0.0, 0), Pick(1, 0.0, 0), Pick(2, 0.0, 0)]
+    mask = sampler.same_label(picks)
+    expected = torch.tensor([[True, True, False], [True, True, False], [False, False, True]])
+    assert torch.equal(mask, expected)  # both directions: the mixture's audio and its compound captions
+    plain = BatchSampler(groups, [1] * 4, 3, seed=0)
+    assert torch.equal(plain.same_label(picks), torch.eye(3, dtype=torch.bool))
+    with pytest.raises(ValueError, match="backgrounds"):
+        BatchSampler(groups, [1] * 4, 3, seed=0, backgrounds=["", ""])

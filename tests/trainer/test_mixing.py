@@ -38,6 +38,7 @@ def test_mixture_captions_name_the_foreground_alone_and_both(corpus: Path) -> No
     for clip, mix in zip(made, specs):
         fg, bg = by_audio[mix.fg], by_audio[mix.bg]
         assert clip.audio == MIX_PREFIX + mix.key() and clip.label == fg.label
+        assert clip.background == bg.group != clip.group  # what the batch mask spares
         assert clip.captions[:len(fg.captions)] == fg.captions
         compounds = clip.captions[len(fg.captions):]
         assert compounds and all(" and " in c for c in compounds)
