@@ -137,7 +137,7 @@ def check_cmd(
 ) -> None:
     """Drop training clips that nearly duplicate an evaluation clip; write <manifest>.clean.jsonl + a report."""
     from clapsearch.audio.decode import AUDIO_EXTENSIONS
-    from clapsearch.data.contamination import TowerEmbedder, find_leaks
+    from clapsearch.data.contamination import WAVE_FLOOR, WAVE_THRESHOLD, TowerEmbedder, find_leaks
     from clapsearch.data.manifest import read_jsonl
     from clapsearch.model import create_model
 
@@ -159,7 +159,8 @@ def check_cmd(
         clean = manifest.with_name(manifest.stem + ".clean.jsonl")
         write_jsonl(clean, kept)
         report = manifest.with_name(manifest.stem + ".leaks.json")
-        report.write_text(json.dumps({"threshold": threshold, "evaluation": [str(a) for a in against],
+        report.write_text(json.dumps({"threshold": threshold, "waveform_from_cosine": WAVE_FLOOR,
+                                      "waveform_threshold": WAVE_THRESHOLD, "evaluation": [str(a) for a in against],
                                       "leaks": [leak.to_dict() for leak in leaks], "unreadable": unreadable,
                                       "checked": len(best),
                                       "closest": [{"train": p, "cosine": round(c, 4)} for p, c in
@@ -170,7 +171,8 @@ def check_cmd(
         console.print(f"{manifest}: {len(clips)} clips, {len(leaks)} near-duplicates of evaluation clips and "
                       f"{len(unreadable)} unreadable dropped -> {clean} ({len(kept)} clips); report {report}")
         for leak in leaks:
-            console.print(f"  [yellow]dropped[/] {leak.train} ~ {leak.eval} (cos {leak.cosine:.3f})")
+            wave = "" if leak.waveform is None else f", waveform correlation {leak.waveform:.3f}"
+            console.print(f"  [yellow]dropped[/] {leak.train} ~ {leak.eval} (cos {leak.cosine:.3f}{wave})")
 
 
 if __name__ == "__main__":

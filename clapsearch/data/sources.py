@@ -56,6 +56,10 @@ EXCLUDE: dict[str, tuple[str, ...]] = {
     # Sound.ocg/Fire.ocg/Fire.ogg: the recording of ESC-50 1-4211-A-12 (crackling fire; cosine 0.979, waveform
     # cross-correlation 0.965), the same source as minetest's fire_small.ogg
     "openclonk-data": (r"(^|/)Fire/Fire\.ogg$",),
+    # the same recording again, shipped by the homedecor mod's fake fire
+    "minetest-mod-homedecor": (r"(^|/)fire_small\.ogg$",),
+    # a 1.5 s excerpt of ESC-50 4-188033-A-38 (clock tick): cosine 0.960, waveform correlation 0.969
+    "qabcs-data": (r"(^|/)clock\.ogg$",),
 }
 
 
@@ -911,6 +915,48 @@ SOURCES += (
            rules=_table(_SCRATCH)),
     Source("gnome-shell-pomodoro-data", "GPL-3+", ("usr/share/gnome-pomodoro/sounds",), include=r"\.ogg$",
            rules=_table(_POMODORO)),
+)
+
+_MICROPOLIS = """
+siren | siren | a siren wailing; an emergency vehicle siren; a wailing siren
+police | police siren | a police car siren; a police siren wailing; a police car passing with its siren on
+heavytraffic | traffic | heavy traffic on a road; cars and trucks driving past; the roar of city traffic
+honkhonk-(high|med|low) | car horn | a car horn honking; a driver beeping the car horn; a vehicle horn blaring
+cuckoo | cuckoo clock | a cuckoo clock calling; the cuckoo of a cuckoo clock; a cuckoo calling
+quackquack | duck | a duck quacking; the quack of a duck; ducks quacking
+explosion-(high|low) | explosion | an explosion; a loud blast; something exploding with a boom
+skid | tyres screeching | tyres screeching; a car skidding with squealing tyres; rubber squealing on tarmac
+stadium | crowd cheering | a crowd cheering; people cheering in a stadium; a cheering audience
+bulldozer | bulldozer | a bulldozer engine rumbling; heavy construction machinery; a digger working
+ignition | engine starting | an engine starting; a motor cranking and starting; a vehicle engine turning over
+"""
+
+_HOMEDECOR = """
+homedecor_bathroom/sounds/homedecor_toilet_flush | toilet flush | a toilet flushing; the flush of a toilet; water rushing as a toilet is flushed
+homedecor_bathroom/sounds/homedecor_shower | shower | a shower running; water spraying from a shower; someone taking a shower
+homedecor_common/sounds/homedecor_faucet | faucet | a tap running; water pouring from a faucet; a faucet turned on
+homedecor_doors_and_gates/sounds/homedecor_door_open | door opening | a door opening; a door creaking open; someone opening a door
+homedecor_doors_and_gates/sounds/homedecor_door_close | door closing | a door closing; a door shutting; a door being closed
+homedecor_electrical/sounds/homedecor_doorbell | doorbell | a doorbell ringing; someone ringing the doorbell; a ding-dong doorbell
+homedecor_trash_cans/sounds/homedecor_trash_all | trash | rubbish being emptied into a bin; trash tipped out of a can; garbage falling into a bin
+"""
+
+_PLEE = """
+plee/snore | snoring | a person snoring; someone snoring while asleep; loud snoring
+weather/rain | rain | rain falling; the sound of rainfall; rain pattering down
+effect/earthquake | earthquake | an earthquake rumbling; a deep rumble of the ground shaking; rocks rumbling
+splash | splash | a splash in water; something splashing into water; a big splash
+"""
+
+SOURCES += (
+    Source("micropolis-data", "GPL-3+", ("usr/share/games/micropolis/res/sounds",), include=r"\.wav$",
+           notes="city-building game sounds; 8 kHz duplicates (-hi) and interface blips left out",
+           rules=_table(_MICROPOLIS)),
+    Source("minetest-mod-homedecor", "CC-BY-SA-4.0", ("usr/share/games/minetest/mods/homedecor",), include=r"\.ogg$",
+           notes="household sounds; fake_fire/fire_small.ogg is the ESC-50 fire recording and is never kept",
+           rules=_table(_HOMEDECOR)),
+    Source("plee-the-bear-data", "CC-BY-SA-3.0", ("usr/share/games/plee-the-bear/sound",), include=r"\.ogg$",
+           rules=_table(_PLEE)),
 )
 
 BY_NAME: dict[str, Source] = {s.package: s for s in SOURCES}

@@ -80,6 +80,9 @@ def test_esc50_exclusions_never_reach_the_manifest(tmp_path: Path) -> None:
     assert not is_excluded("widelands-data", "atlanteans/saw/benchsaw_01.ogg")
     assert is_excluded("openclonk-data", "Fire/Fire.ogg")  # ESC-50 1-4211-A-12, found by `data check`
     assert not is_excluded("openclonk-data", "Fire/Inflame.ogg")
+    assert is_excluded("qabcs-data", "clock.ogg")  # ESC-50 4-188033-A-38, found by its waveform
+    assert is_excluded("minetest-mod-homedecor", "fake_fire/sounds/fire_small.ogg")
+    assert not is_excluded("qabcs-data", "watch.ogg")
 
 
 def test_description_captions_skip_spoken_descriptions(tmp_path: Path) -> None:
@@ -283,6 +286,10 @@ def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> 
     ("openclonk-data", "Animals/Puka/Hiss1.wav", None),
     ("qabcs-data", "pig.ogg", "pig"),
     ("qabcs-data", "watch.ogg", "watch"),
+    ("micropolis-data", "siren.wav", "siren"),
+    ("micropolis-data", "honkhonk-hi.wav", None),  # the 8 kHz duplicate of honkhonk-high
+    ("minetest-mod-homedecor", "homedecor_bathroom/sounds/homedecor_toilet_flush.ogg", "toilet flush"),
+    ("plee-the-bear-data", "plee/snore.ogg", "snoring"),
     ("qabcs-data", "eagle-owl.ogg", "owl"),
     ("qabcs-data", "austrian_flag.ogg", None),  # an anthem, not a flag
     ("qabcs-data", "piggy_bank.ogg", None),  # a name's prefix is not the name
