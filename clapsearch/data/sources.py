@@ -959,6 +959,107 @@ SOURCES += (
            rules=_table(_PLEE)),
 )
 
+# Fourth pass: more packages found through the Contents index, keeping real-world recordings only.
+_SAR = """
+helicopter_engine_(outside\\d?|start|shutdown) | helicopter | a helicopter flying overhead; the thudding rotor blades of a helicopter; a helicopter engine and rotor
+(hh60|hh65)/engine_(start|shutdown) | helicopter | a helicopter starting up; a helicopter's turbine and rotor spinning; the whine of a helicopter engine
+jet_engine_(outside|start2?|shutdown\\d?) | jet engine | a jet engine roaring; a jet aircraft engine running; the whine and roar of a jet turbine
+thunder_(loud|moderate|faint) | thunder | thunder rumbling; a thunderclap; thunder during a storm
+splash_human | splash | someone splashing into water; a body falling into water; a big splash
+door_(open|close) | car door | an aircraft door opening or closing; a hatch door; a door latch clicking
+land_wheel_skid\\d? | tyres screeching | tyres screeching on landing; wheels skidding on a runway; rubber squealing on tarmac
+"""
+
+_BTANKS = """
+ambient/city | city traffic | city traffic ambience; cars passing in a busy street; urban street noise
+ambient/country | countryside | countryside ambience with birds; a quiet rural soundscape; birds and insects in the country
+ambient/forest | forest | forest ambience with birds singing; birds calling in a wood; a woodland soundscape
+ambient/swamp | swamp | frogs and insects in a swamp; a marsh at night; swamp ambience with croaking frogs
+cow | cow | a cow mooing; cattle lowing; a cow calling in a field
+fire | fire | a fire crackling; flames burning; a crackling fire
+helicopter | helicopter | a helicopter flying overhead; the thudding rotor blades of a helicopter; a chopper hovering
+train | train | a train passing; a train rumbling along the tracks; a railway train
+laugh0\\d | laughing | a man laughing; someone laughing out loud; laughter
+man-steps | footsteps | footsteps; someone walking; the sound of footsteps
+engine-start | engine starting | an engine starting; a motor cranking and starting; a vehicle engine turning over
+klaxon | horn | a klaxon horn sounding; an old car horn; a honking horn
+building-explosion\\d | explosion | a building exploding; a loud blast; debris falling after an explosion
+"""
+
+_ETW = """
+crowd/crowd\\d+ | crowd cheering | a football crowd cheering; a stadium crowd chanting; spectators shouting in a stadium
+snd/crowd | crowd cheering | a football crowd cheering; a stadium crowd chanting; spectators shouting in a stadium
+snd/fischiolungo | whistle | a referee's whistle; a long blast on a whistle; someone blowing a whistle
+"""
+
+_FLARE = """
+empyrean_campaign/soundfx/environment/rain | rain | rain falling; the sound of rainfall; rain pattering down
+empyrean_campaign/soundfx/environment/minecart | minecart | a mine cart rolling on rails; a metal cart rumbling along a track; a trolley on rails
+empyrean_campaign/soundfx/environment/falling_rocks | rocks falling | rocks falling; stones tumbling down; a small rockslide
+fantasycore/music/wind_ambient | wind | wind howling; a strong wind blowing; gusts of wind
+fantasycore/soundfx/environment/forest_owl_loop | owl | an owl hooting in a forest at night; the hoot of an owl; an owl calling in the woods
+fantasycore/soundfx/environment/river_loop | river | a river flowing; water rushing in a stream; a babbling brook
+fantasycore/soundfx/environment/bird_twitter_loop | birds | birds chirping; songbirds singing; birds tweeting outdoors
+fantasycore/soundfx/environment/open_fire(_loop)? | fire | a fire crackling; an open fire burning; flames crackling
+fantasycore/soundfx/environment/anvil_loop | anvil | a blacksmith hammering on an anvil; metal being forged; hammer blows on an anvil
+fantasycore/soundfx/environment/wind_loop | wind | wind blowing; a gusty wind; wind whistling
+fantasycore/soundfx/environment/cave_droplets_loop | dripping | water dripping in a cave; drops falling into a pool; dripping water echoing
+fantasycore/soundfx/environment/raven_loop | crow | a raven cawing; crows cawing; the croak of a raven
+fantasycore/soundfx/environment/cave_wind_loop | wind | wind moaning through a cave; a low howling wind; hollow wind
+fantasycore/soundfx/heartbeat | heartbeat | a heart beating; a heartbeat; the thump of a heartbeat
+fantasycore/soundfx/steps/step_metal\\d | footsteps on metal | footsteps on metal; someone walking on a metal floor; boots clanking on metal
+fantasycore/soundfx/steps/step_echo\\d | footsteps | footsteps echoing in a hall; someone walking on stone; echoing steps
+fantasycore/soundfx/inventory/inventory_coins | coins | coins jingling; a handful of coins clinking; coins dropped into a purse
+fantasycore/soundfx/inventory/inventory_page | page turning | a page being turned; paper rustling; someone turning the pages of a book
+fantasycore/soundfx/door_open | door opening | a door opening; a door creaking open; someone opening a door
+"""
+
+_XEMACS = """
+bark | dog | a dog barking; a barking dog; a dog woofing
+catmeow | cat | a cat meowing; a meowing cat; the meow of a cat
+cuckoo | cuckoo clock | a cuckoo clock calling; the cuckoo of a cuckoo clock; a cuckoo calling
+drip | water drop | a water drop falling; a drip of water; a single droplet
+hammer | hammer | a hammer hitting; someone hammering; a hammer blow
+snore | snoring | a person snoring; someone snoring while asleep; loud snoring
+shotgun | shotgun | a shotgun firing; a shotgun blast; a loud gunshot from a shotgun
+whip | whip | a whip cracking; the crack of a whip; a whip lashing
+"""
+
+_LIBREOFFICE = """
+applause | applause | an audience applauding; a crowd clapping; applause
+cow | cow | a cow mooing; cattle lowing; a cow calling in a field
+horse | horse | a horse neighing; a horse whinnying; a neighing horse
+train | train | a train passing; a train rumbling along the tracks; a railway train
+gong | gong | a gong being struck; the long ring of a gong; a gong
+glasses | glasses clinking | glasses clinking; people toasting with glasses; the clink of glasses
+explos | explosion | an explosion; a loud blast; something exploding with a boom
+kongas | conga drums | conga drums playing; hand drums beating; a conga rhythm
+"""
+
+_7KAA = """
+FIRE | fire | a fire crackling; flames burning; a crackling fire
+QUAKE | earthquake | an earthquake rumbling; the ground shaking and rumbling; a deep rumble
+RAIN | rain | rain falling; the sound of rainfall; rain pattering down
+THUNDER | thunder | thunder rumbling; a thunderclap; thunder during a storm
+WIND | wind | wind howling; a strong wind blowing; gusts of wind
+"""
+
+SOURCES += (
+    Source("searchandrescue-data", "GPL-2+", ("usr/share/games/searchandrescue/sounds",), include=r"\.wav$",
+           max_per_label=6, rules=_table(_SAR)),
+    Source("btanks-data", "GPL-2 with the Battle Tanks exception", ("usr/share/games/btanks/data/sounds",),
+           include=r"\.ogg$", rules=_table(_BTANKS)),
+    Source("etw-data", "GPL-2+", ("usr/share/games/etw",), include=r"\.wav$", max_per_label=8,
+           notes="Eat The Whistle, a football game: stadium crowds and the referee's whistle", rules=_table(_ETW)),
+    Source("flare-game", "CC-BY-SA-3.0+", ("usr/share/games/flare/mods",), include=r"\.ogg$", max_per_label=6,
+           rules=_table(_FLARE)),
+    Source("xemacs21-basesupport", "GPL-2+", ("usr/share/xemacs21/xemacs-packages/etc/sounds",),
+           include=r"\.wav$", rules=_table(_XEMACS)),
+    Source("libreoffice-common", "MPL-2.0", ("usr/lib/libreoffice/share/gallery/sounds",), include=r"\.wav$",
+           notes="the Gallery's sound clips", rules=_table(_LIBREOFFICE)),
+    Source("7kaa-data", "GPL-2+", ("usr/share/games/7kaa/SOUND",), include=r"\.WAV$", rules=_table(_7KAA)),
+)
+
 BY_NAME: dict[str, Source] = {s.package: s for s in SOURCES}
 
 

@@ -290,6 +290,18 @@ def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> 
     ("micropolis-data", "honkhonk-hi.wav", None),  # the 8 kHz duplicate of honkhonk-high
     ("minetest-mod-homedecor", "homedecor_bathroom/sounds/homedecor_toilet_flush.ogg", "toilet flush"),
     ("plee-the-bear-data", "plee/snore.ogg", "snoring"),
+    ("searchandrescue-data", "helicopter_engine_outside2.wav", "helicopter"),
+    ("searchandrescue-data", "flir_on.wav", None),
+    ("btanks-data", "ambient/swamp.ogg", "swamp"),
+    ("btanks-data", "ambient/horror.ogg", None),
+    ("etw-data", "crowd/crowd12.wav", "crowd cheering"),
+    ("etw-data", "music/back3.wav", None),
+    ("flare-game", "fantasycore/soundfx/environment/open_fire_loop.ogg", "fire"),
+    ("flare-game", "fantasycore/soundfx/powers/fireball.ogg", None),
+    ("xemacs21-basesupport", "catmeow.wav", "cat"),
+    ("libreoffice-common", "glasses.wav", "glasses clinking"),
+    ("libreoffice-common", "romans.wav", None),
+    ("7kaa-data", "RAIN.WAV", "rain"),
     ("qabcs-data", "eagle-owl.ogg", "owl"),
     ("qabcs-data", "austrian_flag.ogg", None),  # an anthem, not a flag
     ("qabcs-data", "piggy_bank.ogg", None),  # a name's prefix is not the name
