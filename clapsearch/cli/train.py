@@ -63,7 +63,8 @@ def train(
     cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                       warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
                       workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
-                      holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout, ema=ema, select=select, cache_dir=str(cache_dir),
+                      holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout, ema=ema,
+                      select=select, cache_dir=str(cache_dir),
                       label_templates=tuple(t for t in label_templates if t.lower() != "none"))
     command = "clapsearch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with user_errors():

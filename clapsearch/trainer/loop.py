@@ -76,6 +76,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         known = {f.name for f in fields(cls)}
+        d = {"mask_background": False, **d}  # runs saved before the mask existed resume without it
         return cls(**{k: v for k, v in d.items() if k in known})
 
 

@@ -139,3 +139,10 @@ def test_skipped_files_are_listed_not_fatal(corpus: Path, tmp_path: Path, frozen
     assert {Path(s.audio).name for s in result.skipped} == {"broken.wav", "gone.wav"}
     listed = json.loads((tmp_path / "out" / "skipped.json").read_text())
     assert {Path(s["audio"]).name for s in listed} == {"broken.wav", "gone.wav"}
+
+
+def test_train_config_round_trips_and_old_checkpoints_resume_without_the_mask() -> None:
+    cfg = TrainConfig(steps=7, ema=0.99, mix=10)
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+    old = {k: v for k, v in cfg.to_dict().items() if k != "mask_background"}  # saved before the mask existed
+    assert TrainConfig.from_dict(old).mask_background is False
