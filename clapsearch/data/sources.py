@@ -738,12 +738,12 @@ SOURCES += (
 # Third pass: children's ABC and programming-for-kids packages, whose sounds are named after the thing that makes
 # them, and a timer app's ticking clocks. Only names whose sound the name says are kept (a rule per name); the rest
 # (flags, cartoon characters, toys whose noise is unclear) are dropped.
-def _table(text: str, prefix: str = "", suffix: str = r"\.") -> tuple[Rule, ...]:
-    """Rules from lines 'NAME | label | caption; caption; caption' (NAME is a regex matched after ``prefix``)."""
+def _table(text: str) -> tuple[Rule, ...]:
+    """Rules from lines 'NAME | label | caption; caption; caption' (NAME: a regex for the path before the extension)."""
     out = []
     for line in text.strip().splitlines():
         name, label, caps = (part.strip() for part in line.rsplit("|", 2))
-        out.append(Rule(rf"^{prefix}{name}{suffix}", label, tuple(c.strip() for c in caps.split(";"))))
+        out.append(Rule(rf"^{name}\.", label, tuple(c.strip() for c in caps.split(";"))))
     return (*out, _DROP_REST)
 
 
@@ -907,16 +907,6 @@ birds | birds | birds singing; songbirds chirping outdoors; a dawn chorus of bir
 loud-bell | bell | a bell ringing; a loud bell; a ringing bell
 """
 
-SOURCES += (
-    Source("qabcs-data", "GPL-3+", ("usr/share/qabcs/abcs/all/noises",), include=r"\.ogg$",
-           notes="children's ABC: one sound per pictured word", rules=_table(_QABCS)),
-    Source("scratch", "CC-BY-SA-3.0 (Media)", ("usr/share/scratch/Media/Sounds",), include=r"\.(wav|mp3)$",
-           notes="Scratch 1.4 sound library; electronic effects, music loops and vocals left out",
-           rules=_table(_SCRATCH)),
-    Source("gnome-shell-pomodoro-data", "GPL-3+", ("usr/share/gnome-pomodoro/sounds",), include=r"\.ogg$",
-           rules=_table(_POMODORO)),
-)
-
 _MICROPOLIS = """
 siren | siren | a siren wailing; an emergency vehicle siren; a wailing siren
 police | police siren | a police car siren; a police siren wailing; a police car passing with its siren on
@@ -949,6 +939,13 @@ splash | splash | a splash in water; something splashing into water; a big splas
 """
 
 SOURCES += (
+    Source("qabcs-data", "GPL-3+", ("usr/share/qabcs/abcs/all/noises",), include=r"\.ogg$",
+           notes="children's ABC: one sound per pictured word", rules=_table(_QABCS)),
+    Source("scratch", "CC-BY-SA-3.0 (Media)", ("usr/share/scratch/Media/Sounds",), include=r"\.(wav|mp3)$",
+           notes="Scratch 1.4 sound library; electronic effects, music loops and vocals left out",
+           rules=_table(_SCRATCH)),
+    Source("gnome-shell-pomodoro-data", "GPL-3+", ("usr/share/gnome-pomodoro/sounds",), include=r"\.ogg$",
+           rules=_table(_POMODORO)),
     Source("micropolis-data", "GPL-3+", ("usr/share/games/micropolis/res/sounds",), include=r"\.wav$",
            notes="city-building game sounds; 8 kHz duplicates (-hi) and interface blips left out",
            rules=_table(_MICROPOLIS)),
