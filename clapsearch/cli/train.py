@@ -45,6 +45,11 @@ def train(
     ema: float = typer.Option(0.0, "--ema", min=0.0, max=0.9999,
                               help="Evaluate, select and save an exponential moving average of the weights "
                                    "with this decay (e.g. 0.99; 0: off)."),
+    soft_targets: float = typer.Option(0.0, "--soft-targets", min=0.0, max=0.99,
+                                       help="Give this share of each pair's target to the batch's other captions "
+                                            "by text similarity, so related sounds stay near (e.g. 0.4; 0: off)."),
+    soft_temperature: float = typer.Option(0.05, "--soft-temperature", min=1e-4,
+                                           help="Temperature of the caption similarities behind --soft-targets."),
     crops: int = typer.Option(3, "--crops", min=1, help="Crops cached per clip for a frozen audio tower."),
     label_templates: list[str] = typer.Option(
         ["this is a sound of {label}", "the sound of {label}"], "--label-template",
@@ -64,7 +69,8 @@ def train(
                       warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
                       workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
                       holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout, ema=ema,
-                      select=select, cache_dir=str(cache_dir),
+                      soft_targets=soft_targets, soft_temperature=soft_temperature, select=select,
+                      cache_dir=str(cache_dir),
                       label_templates=tuple(t for t in label_templates if t.lower() != "none"))
     command = "clapsearch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with user_errors():

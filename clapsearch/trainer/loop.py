@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from clapsearch.encoder.encoder import resolve_device
-from clapsearch.model import ClapModel, ModelConfig, contrastive_loss, create_model, load_config, save_model
+from clapsearch.model import (ClapModel, ModelConfig, contrastive_loss, create_model, load_config, save_model,
+                              semantic_targets)
 from clapsearch.model.factory import trainable_state
 from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.trainer.batching import BatchSampler
@@ -67,6 +68,10 @@ class TrainConfig:
     # Exponential moving average of the trained weights (0: off). Evaluated, selected and saved in place of
     # the raw weights: small-data contrastive heads jump from step to step, and the average is steadier.
     ema: float = 0.0
+    # Semantic soft targets (0: off): this much of each pair's target goes to the batch's other captions, by
+    # their text-tower similarity at soft_temperature, so that related concepts are not pushed apart.
+    soft_targets: float = 0.0
+    soft_temperature: float = 0.05
     select: str = ""  # metric(s) to keep the best model by (comma: mean); "": first metric of each evaluator
     cache_dir: str = str(Path.home() / ".cache" / "clapsearch" / "features")
 
@@ -231,6 +236,9 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
 
     if not 0.0 <= cfg.ema < 1.0:
         raise ValueError(f"ema must be in [0, 1), got {cfg.ema}")
+    if not 0.0 <= cfg.soft_targets < 1.0 or cfg.soft_temperature <= 0.0:
+        raise ValueError(f"soft targets need a weight in [0, 1) and a positive temperature, got "
+                         f"{cfg.soft_targets} and {cfg.soft_temperature}")
     ema_names = [n for n, p in model.named_parameters() if p.requires_grad]  # the order of `params`
     ema = [p.detach().clone() for p in params] if cfg.ema > 0 else None
 
@@ -318,9 +326,18 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
         for micro in range(cfg.grad_accum):
             wave_batch, picks = next(waves) if waves is not None else (None, sampler.draw(step, micro))
             with autocast():
-                emb = model(**pairs(picks, wave_batch))
+                inputs = pairs(picks, wave_batch)
+                emb = model(**inputs)
+                same = sampler.same_label(picks).to(device)
+                targets = None
+                if cfg.soft_targets > 0:
+                    feats = inputs.get("text_features")
+                    if feats is None:  # a trained text tower: its current outputs, as constants
+                        with torch.no_grad():
+                            feats = model.text_tower(inputs["text"])
+                    targets = semantic_targets(feats.detach(), cfg.soft_targets, cfg.soft_temperature, same)
                 loss = contrastive_loss(emb["audio"].float(), emb["text"].float(), emb["logit_scale"],
-                                        same_label=sampler.same_label(picks).to(device))
+                                        same_label=same, targets=targets)
             scaler.scale(loss / cfg.grad_accum).backward()
             loss_sum += loss.item() / cfg.grad_accum
         scaler.unscale_(optimizer)

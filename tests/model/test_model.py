@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from clapsearch.model import ProjectionHead, contrastive_loss, create_model, load_config, model_identity, save_model
+from clapsearch.model import (ProjectionHead, contrastive_loss, create_model, load_config, model_identity, save_model,
+                              semantic_targets)
 from clapsearch.model.config import ModelConfig
 
 
@@ -69,6 +70,46 @@ def test_contrastive_loss_matches_hand_computation_and_masks_same_label_pairs() 
     x = torch.nn.functional.normalize(torch.randn(16, 8), dim=-1)
     assert float(contrastive_loss(x, x, torch.tensor(100.0))) < 0.1
     assert float(contrastive_loss(x, x, torch.tensor(0.0))) == pytest.approx(math.log(16), rel=1e-4)
+
+
+def test_semantic_targets_spread_mass_by_caption_similarity() -> None:
+    # captions 0 and 1 mean nearly the same; caption 2 is unrelated
+    feats = torch.tensor([[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 0.0, 1.0]])
+    t = semantic_targets(feats, 0.4, 0.05)
+    torch.testing.assert_close(t.sum(dim=1), torch.ones(3))
+    torch.testing.assert_close(torch.diagonal(t), torch.full((3,), 0.6))
+    assert t[0, 1] > 0.39 and t[0, 2] < 0.01  # the mass goes to the related caption
+    assert float(t[2, 0]) == pytest.approx(float(t[2, 1]), abs=0.05)  # unrelated to both: shared alike
+    same = torch.tensor([[True, True, False], [True, True, False], [False, False, True]])
+    masked = semantic_targets(feats, 0.4, 0.05, same_label=same)
+    assert masked[0, 1] == 0 and float(masked[0, 2]) == pytest.approx(0.4)  # a same-label pair gets nothing
+    torch.testing.assert_close(semantic_targets(feats, 0.0), torch.eye(3))
+    torch.testing.assert_close(semantic_targets(feats[:1], 0.4), torch.eye(1))  # no other caption: identity
+    with pytest.raises(ValueError):
+        semantic_targets(feats, 1.0)
+    with pytest.raises(ValueError):
+        semantic_targets(feats, 0.4, 0.0)
+
+
+def test_soft_targets_keep_related_pairs_close() -> None:
+    a = torch.nn.functional.normalize(torch.randn(6, 8), dim=-1)
+    scale = torch.tensor(20.0)
+    same = torch.zeros(6, 6, dtype=torch.bool)
+    same[0, 1] = same[1, 0] = True
+    # identity targets are the hard loss, with or without the same-label mask
+    hard = float(contrastive_loss(a, a, scale))
+    assert float(contrastive_loss(a, a, scale, targets=torch.eye(6))) == pytest.approx(hard)
+    assert float(contrastive_loss(a, a, scale, same, targets=torch.eye(6))) == pytest.approx(
+        float(contrastive_loss(a, a, scale, same)))
+    # pairs 0 and 1 have related captions: hard targets prefer them apart, soft targets prefer them close
+    feats = torch.eye(6)
+    feats[1] = feats[0] + 0.05 * feats[1]
+    soft = semantic_targets(feats, 0.4)
+    near, far = a.clone(), a.clone()
+    near[1] = torch.nn.functional.normalize(a[0] + 0.3 * a[1], dim=0)
+    far[1] = torch.nn.functional.normalize(a[1] - 0.5 * a[0], dim=0)
+    assert contrastive_loss(near, near, scale) > contrastive_loss(far, far, scale)
+    assert contrastive_loss(near, near, scale, targets=soft) < contrastive_loss(far, far, scale, targets=soft)
 
 
 def test_save_and_load_round_trip(tmp_path) -> None:

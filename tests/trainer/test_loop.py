@@ -91,6 +91,20 @@ def test_ema_weights_are_saved_and_survive_a_resume(corpus: Path, tmp_path: Path
     with pytest.raises(ValueError, match="ema"):
         train("tiny", [corpus], tmp_path / "bad", TrainConfig(steps=2, batch_size=6, ema=1.0))
 
+def test_soft_targets_train_and_are_recorded(corpus: Path, tmp_path: Path) -> None:
+    common = dict(steps=10, batch_size=6, lr=3e-3, eval_every=0, holdout=0.0, cache_dir=str(tmp_path / "c"))
+    train("tiny", [corpus], tmp_path / "hard", TrainConfig(**common))
+    result = train("tiny", [corpus], tmp_path / "soft", TrainConfig(**common, soft_targets=0.4))
+    assert result.steps == 10
+    rows = [r for r in _log(tmp_path / "soft") if "loss" in r]
+    assert all(np.isfinite(r["loss"]) for r in rows)
+    assert [r["loss"] for r in rows] != [r["loss"] for r in _log(tmp_path / "hard") if "loss" in r]
+    provenance = json.loads((tmp_path / "soft" / "config.json").read_text())["provenance"]
+    assert provenance["train"]["soft_targets"] == 0.4
+    with pytest.raises(ValueError, match="soft targets"):
+        train("tiny", [corpus], tmp_path / "bad", TrainConfig(steps=2, batch_size=6, soft_targets=1.0))
+
+
 def test_frozen_towers_train_from_the_feature_cache(corpus: Path, tmp_path: Path, frozen_config: Path) -> None:
     cache = tmp_path / "cache"
     cfg = TrainConfig(steps=30, batch_size=6, lr=3e-3, eval_every=15, holdout=0.25, cache_dir=str(cache))
