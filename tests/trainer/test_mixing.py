@@ -24,6 +24,10 @@ def test_mixtures_are_drawn_from_the_seed_and_pair_different_labels(corpus: Path
     assert a == draw_mixes(clips, 30, seed=3, clip_seconds=1.0)
     assert a != draw_mixes(clips, 30, seed=4, clip_seconds=1.0)
     assert len(a) == 30
+    # a larger --mix extends the draw: its first mixtures and their captions are the smaller run's (cache hits)
+    assert draw_mixes(clips, 60, seed=3, clip_seconds=1.0)[:30] == a
+    small, more = build_mixtures(clips, 30, 3, 1.0), build_mixtures(clips, 60, 3, 1.0)
+    assert more[0][:30] == small[0] and more[1][:30] == small[1]
     for mix, fg, bg in a:
         assert clips[fg].label != clips[bg].label
         assert (mix.fg, mix.bg) == (clips[fg].audio, clips[bg].audio)
