@@ -327,15 +327,14 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
             wave_batch, picks = next(waves) if waves is not None else (None, sampler.draw(step, micro))
             with autocast():
                 inputs = pairs(picks, wave_batch)
+                if cfg.soft_targets > 0 and "text" in inputs:  # a trained text tower: run it here, once
+                    inputs["text_features"] = model.text_tower(inputs.pop("text"))
                 emb = model(**inputs)
                 same = sampler.same_label(picks).to(device)
                 targets = None
-                if cfg.soft_targets > 0:
-                    feats = inputs.get("text_features")
-                    if feats is None:  # a trained text tower: its current outputs, as constants
-                        with torch.no_grad():
-                            feats = model.text_tower(inputs["text"])
-                    targets = semantic_targets(feats.detach(), cfg.soft_targets, cfg.soft_temperature, same)
+                if cfg.soft_targets > 0:  # from the tower's outputs, held constant
+                    targets = semantic_targets(inputs["text_features"].detach(), cfg.soft_targets,
+                                               cfg.soft_temperature, same)
                 loss = contrastive_loss(emb["audio"].float(), emb["text"].float(), emb["logit_scale"],
                                         same_label=same, targets=targets)
             scaler.scale(loss / cfg.grad_accum).backward()
