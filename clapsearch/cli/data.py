@@ -84,6 +84,35 @@ def debian_cmd(
         raise typer.Exit(1)
 
 
+@app.command("soundfont")
+def soundfont_cmd(
+    out: Path = typer.Option(..., "--out", help="Corpus folder: manifest.jsonl, datacard.json, audio/<package>/."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Folder for downloaded .debs (default <out>/debs)."),
+) -> None:
+    """Render the General MIDI / GS sound-effect presets of Debian's SoundFont packages into a training corpus."""
+    from clapsearch.data import soundfont
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    out = out.resolve()
+    cache = (cache or out / "debs").resolve()
+    parts = out / "parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    for font in soundfont.FONTS:
+        console.print(f"[bold]{font.package}[/bold]: downloading + rendering ...")
+        try:
+            tree = debian.extract(debian.download(font.package, cache), out / "extract" / font.package)
+            clips, stats = soundfont.build_font(font, tree / font.path, out)
+        except (debian.DebianError, RuntimeError, OSError) as exc:
+            console.print(f"[red]{font.package} failed:[/red] {exc}")
+            raise typer.Exit(1)
+        write_jsonl(parts / f"{font.package}.jsonl", clips)
+        (parts / f"{font.package}.json").write_text(json.dumps(stats.to_dict(), indent=2) + "\n")
+        console.print(f"  {stats.clips} clips, {stats.seconds / 60:.1f} min, {len(stats.concepts)} labels, "
+                      f"skipped {stats.skipped}, {stats.wall_seconds:.0f} s")
+    n, card = merge_parts(out)
+    console.print(f"{out / 'manifest.jsonl'}: {n} clips, {card['hours']:.2f} h, {card['concepts']} labels")
+
+
 def shared_rows(root: Path, out_file: Path) -> list[Clip]:
     """Return manifest clips for every ``<set>/manifest.csv`` under root, audio paths made absolute."""
     clips: list[Clip] = []

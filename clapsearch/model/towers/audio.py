@@ -91,4 +91,8 @@ def build_audio_tower(cfg: AudioConfig, pretrained: bool = True) -> AudioTower:
         raise ValueError(f"unknown audio tower {cfg.tower!r}: use 'aisfx', 'cnn14', 'htsat' or 'tiny'")
     if getattr(net, "width", cfg.width) != cfg.width:
         raise ValueError(f"audio tower {cfg.tower} gives {net.width}-d features, config says {cfg.width}")
+    if cfg.tower != "htsat":
+        # NHWC conv weights: oneDNN's channels-last kernels run the CNNs about twice as fast on CPU, with the
+        # same outputs to float rounding (saved weights are made contiguous again)
+        net = net.to(memory_format=torch.channels_last)
     return AudioTower(cfg, net)
