@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -122,11 +124,9 @@ class FeatureCache:
             log.info("computing audio tower outputs for %d items (cached in %s)", len(todo), self.audio_dir)
         waves: list[np.ndarray] = []
         owners: list[tuple[int, Path, int]] = []  # (item, entry, waves) whose waves are in `waves`
-        for n, (i, entry) in enumerate(todo):
-            try:
-                made = waves_of(i)
-            except AudioError as e:
-                failed[names[i]] = str(e)
+        for n, ((i, entry), (made, error)) in enumerate(zip(todo, self._prefetch(waves_of, [i for i, _ in todo]))):
+            if made is None:
+                failed[names[i]] = error
                 continue
             waves += made
             owners.append((i, entry, len(made)))
@@ -138,6 +138,28 @@ class FeatureCache:
         if waves:
             self._run_audio(waves, owners, out)
         return out, failed
+
+    def _prefetch(self, waves_of: Callable[[int], list[np.ndarray]], items: list[int],
+                  ) -> Iterator[tuple[list[np.ndarray] | None, str]]:
+        """Yield (waves, "") or (None, reason) per item, in order, decoding ahead in a thread.
+
+        Decoding and resampling (libsndfile, torchaudio) release the GIL, so the next batch's files decode
+        while the tower runs on this one; at most two batches are held ahead, whatever the item count.
+        """
+        def load(i: int) -> tuple[list[np.ndarray] | None, str]:
+            try:
+                return waves_of(i), ""
+            except AudioError as e:
+                return None, str(e)
+
+        ahead = 2 * self.batch_size
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = deque(pool.submit(load, i) for i in items[:ahead])
+            for k in range(len(items)):
+                result = pending.popleft().result()
+                if k + ahead < len(items):
+                    pending.append(pool.submit(load, items[k + ahead]))
+                yield result
 
     def _run_audio(self, waves: list[np.ndarray], owners: list[tuple[int, Path, int]],
                    out: list[np.ndarray | None]) -> None:
