@@ -1,0 +1,44 @@
+"""FeatureCache: items decoded ahead in a thread keep their order, failures stay per item, entries are reused."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from clapsearch.audio import probe, read_window
+from clapsearch.audio.decode import fit_length
+from clapsearch.model import create_model
+from clapsearch.trainer.cache import FeatureCache
+
+
+def test_prefetched_batches_keep_item_order_and_per_item_failures(corpus: Path, tmp_path: Path,
+                                                                    frozen_config: Path) -> None:
+    model = create_model(str(frozen_config))
+    model.eval()
+    cfg = model.config.audio
+    rows = [json.loads(line) for line in corpus.read_text().splitlines()][:9]
+    paths = [str(corpus.parent / r["audio"]) for r in rows]
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEfmt not audio")
+    items = [(p, [0.0]) for p in paths[:4]] + [(str(broken), [0.0])] + [(p, [0.0]) for p in paths[4:]]
+    cache = FeatureCache(tmp_path / "cache", model, batch_size=2)  # 10 items: several batches ahead and behind
+    feats, failed = cache.audio_features(items)
+
+    assert list(failed) == [str(broken)] and feats[4] is None
+    with torch.no_grad():
+        for (path, _), got in zip(items, feats):
+            if path == str(broken):
+                continue
+            wave = fit_length(read_window(path, 0.0, cfg.clip_seconds, cfg.sample_rate, probe(path)), cfg.clip_samples)
+            want = model.audio_tower(torch.from_numpy(wave)[None]).numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)  # each item's own audio, in order
+
+    entries = sorted((tmp_path / "cache").rglob("*.npy"))
+    assert len(entries) == 9
+    again, failed_again = FeatureCache(tmp_path / "cache", model, batch_size=2).audio_features(items)
+    assert list(failed_again) == [str(broken)]
+    assert sorted((tmp_path / "cache").rglob("*.npy")) == entries  # read back, nothing recomputed
+    for a, b in zip(feats, again):
+        assert (a is None and b is None) or np.array_equal(a, b)
