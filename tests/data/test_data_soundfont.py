@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,16 +121,84 @@ def test_build_font_skips_absent_renamed_and_silent_presets(tmp_path):
     json.dumps(stats.to_dict())
 
 
-def test_real_soundfont_renders_when_installed():
-    """With tinysoundfont and Debian's FluidR3_GS.sf2 installed, its dog and siren presets render real sound."""
-    tsf = pytest.importorskip("tinysoundfont")
-    path = "/usr/share/sounds/sf2/FluidR3_GS.sf2"
-    import os
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    pad = b"\0" if len(data) % 2 else b""
+    return tag + struct.pack("<I", len(data)) + data + pad
 
-    if not os.path.isfile(path):
-        pytest.skip(f"{path} not installed (apt-get install fluid-soundfont-gs)")
-    synth = tsf.Synth(samplerate=SR)
-    sfid = synth.sfload(path)
-    siren = next(p for p in S.PRESETS if p.label == "siren")
-    wave = S.render(synth, sfid, siren, 60)
-    assert wave.size > 2 * SR and np.sqrt(np.mean(wave ** 2)) > 0.01
+
+def _list(kind: bytes, *chunks: bytes) -> bytes:
+    return _chunk(b"LIST", kind + b"".join(chunks))
+
+
+def write_sf2(path, presets: list[tuple[str, int, int, np.ndarray, bool]], rate: int = 22050) -> None:
+    """Write a minimal SoundFont 2 file: one instrument and one sample per (name, bank, program, wave, looped)."""
+    name = lambda s, n=20: s.encode()[:n - 1].ljust(n, b"\0")  # noqa: E731
+    smpl, shdr, inst, ibag, igen, phdr, pbag, pgen = b"", b"", b"", b"", b"", b"", b"", b""
+    start = 0
+    for i, (label, bank, program, wave, looped) in enumerate(presets):
+        pcm = (np.clip(wave, -1, 1) * 32767).astype("<i2")
+        smpl += pcm.tobytes() + b"\0" * 2 * 46  # 46 zero samples after each sample, as the format asks
+        end = start + pcm.size
+        shdr += name(label) + struct.pack("<IIIIIbbHH", start, end, start + 8, end - 8, rate, 60, 0, 0, 1)
+        start = end + 46
+        inst += name(label) + struct.pack("<H", i)  # one zone (bag) per instrument
+        ibag += struct.pack("<HH", 2 * i, 0)  # each instrument zone: sampleModes, sampleID
+        igen += struct.pack("<Hh", 54, 1 if looped else 0) + struct.pack("<HH", 53, i)
+        phdr += name(label) + struct.pack("<HHHIII", program, bank, i, 0, 0, 0)
+        pbag += struct.pack("<HH", i, 0)
+        pgen += struct.pack("<HH", 41, i)  # the preset zone names its instrument
+    n = len(presets)
+    shdr += name("EOS") + b"\0" * 26
+    inst += name("EOI") + struct.pack("<H", n)
+    ibag += struct.pack("<HH", 2 * n, 0)
+    igen += b"\0" * 4
+    phdr += name("EOP") + struct.pack("<HHHIII", 0, 0, n, 0, 0, 0)
+    pbag += struct.pack("<HH", n, 0)
+    pgen += b"\0" * 4
+    body = b"sfbk" + _list(b"INFO", _chunk(b"ifil", struct.pack("<HH", 2, 1)), _chunk(b"isng", b"EMU8000\0"),
+                           _chunk(b"INAM", b"test\0\0")) \
+        + _list(b"sdta", _chunk(b"smpl", smpl)) \
+        + _list(b"pdta", _chunk(b"phdr", phdr), _chunk(b"pbag", pbag), _chunk(b"pmod", b"\0" * 10),
+                _chunk(b"pgen", pgen), _chunk(b"inst", inst), _chunk(b"ibag", ibag), _chunk(b"imod", b"\0" * 10),
+                _chunk(b"igen", igen), _chunk(b"shdr", shdr))
+    path.write_bytes(_chunk(b"RIFF", body))
+
+
+def test_data_soundfont_renders_a_real_font_through_the_synthesiser(tmp_path, monkeypatch):
+    """`clapsearch data soundfont` on a generated SoundFont: a looped rain held, a one-shot bark repeated."""
+    pytest.importorskip("tinysoundfont")
+    from typer.testing import CliRunner
+
+    from clapsearch.cli.data import app
+    from clapsearch.data import debian
+
+    rng = np.random.default_rng(0)
+    rain = (0.3 * rng.standard_normal(22050)).astype(np.float32)  # 1 s of noise, looped while held
+    t = np.arange(4410) / 22050
+    bark = (0.6 * np.sin(2 * np.pi * 500 * t) * np.exp(-t * 20)).astype(np.float32)  # 0.2 s, once
+    tree = tmp_path / "tree"
+    font = S.Font("test-soundfont", "usr/share/sounds/sf2/Test.sf2", "MIT")
+    (tree / font.path).parent.mkdir(parents=True)
+    write_sf2(tree / font.path, [("Rain", 1, 122, rain, True), ("Dog", 1, 123, bark, False),
+                                 ("Organ", 5, 125, rain, True)])  # bank 5/125 should be a siren: skipped
+    monkeypatch.setattr(S, "FONTS", (font,))
+    monkeypatch.setattr(debian, "download", lambda package, cache: tmp_path / f"{package}.deb")
+    monkeypatch.setattr(debian, "extract", lambda deb, dest: tree)
+
+    out = tmp_path / "corpus"
+    res = CliRunner().invoke(app, ["soundfont", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert sorted({r["label"] for r in rows}) == ["dog", "rain"]
+    assert len(rows) == 2 * len(S.NOTES)
+    card = json.loads((out / "datacard.json").read_text())
+    assert card["sources"]["debian:test-soundfont"]["skipped"]["preset_absent"] == len(S.PRESETS) - 2
+    seconds = {}
+    for r in rows:
+        wave, sr = sf.read(out / r["audio"])
+        assert sr == SR and np.sqrt(np.mean(wave ** 2)) > 0.01, r["audio"]
+        seconds[Path(r["audio"]).name] = wave.size / sr
+    rain_s = [s for n, s in seconds.items() if "rain" in n]
+    dog_s = sorted(s for n, s in seconds.items() if "dog" in n)
+    assert all(s >= S.HOLD_SECONDS for s in rain_s)  # held past the end of the 1 s recording
+    assert dog_s[0] < 0.5 and dog_s[-1] > 2.0  # struck once at the root, repeated at the other pitches
