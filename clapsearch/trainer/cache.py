@@ -174,19 +174,23 @@ class FeatureCache:
     @torch.no_grad()
     def text_features(self, captions: Sequence[str]) -> np.ndarray:
         """Return the text tower's outputs (len(captions), width), computing only those not cached."""
-        entries = [self.text_dir / f"{hashlib.sha1(c.encode()).hexdigest()[:20]}.npy" for c in captions]
-        out = np.zeros((len(captions), self.model.config.text.width), dtype=np.float32)
+        unique = list(dict.fromkeys(captions))  # mixtures repeat their foreground's captions many times over
+        entries = [self.text_dir / f"{hashlib.sha1(c.encode()).hexdigest()[:20]}.npy" for c in unique]
+        feats = np.zeros((len(unique), self.model.config.text.width), dtype=np.float32)
         todo = []
         for i, entry in enumerate(entries):
             if entry.is_file():
-                out[i] = np.load(entry)
+                feats[i] = np.load(entry)
             else:
                 todo.append(i)
+        if todo:
+            log.info("computing text tower outputs for %d captions (cached in %s)", len(todo), self.text_dir)
         for b in range(0, len(todo), 64):
             idx = todo[b:b + 64]
-            tokens = self.model.tokenize([captions[i] for i in idx])
-            feats = self.model.text_tower(tokens).float().cpu().numpy()  # (batch, width)
-            for i, f in zip(idx, feats):
-                out[i] = f
+            tokens = self.model.tokenize([unique[i] for i in idx])
+            batch = self.model.text_tower(tokens).float().cpu().numpy()  # (batch, width)
+            for i, f in zip(idx, batch):
+                feats[i] = f
                 _save(entries[i], f)
-        return out
+        row = {c: i for i, c in enumerate(unique)}
+        return feats[[row[c] for c in captions]] if captions else feats

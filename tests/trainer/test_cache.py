@@ -42,3 +42,26 @@ def test_prefetched_batches_keep_item_order_and_per_item_failures(corpus: Path, 
     assert sorted((tmp_path / "cache").rglob("*.npy")) == entries  # read back, nothing recomputed
     for a, b in zip(feats, again):
         assert (a is None and b is None) or np.array_equal(a, b)
+
+
+def test_text_features_run_each_distinct_caption_once(tmp_path: Path, frozen_config: Path) -> None:
+    model = create_model(str(frozen_config))
+    model.eval()
+    seen: list[str] = []
+    tokenize = model.tokenize
+    model.tokenize = lambda texts: (seen.extend(texts), tokenize(texts))[1]
+    captions = ["a dog barking", "rain falling", "a dog barking", "a dog barking", "a bell", "rain falling"]
+    cache = FeatureCache(tmp_path / "cache", model)
+    out = cache.text_features(captions)
+    assert sorted(seen) == ["a bell", "a dog barking", "rain falling"]
+    assert out.shape == (6, model.config.text.width)
+    np.testing.assert_array_equal(out[0], out[2])
+    np.testing.assert_array_equal(out[1], out[5])
+    assert not np.array_equal(out[0], out[1])
+    with torch.no_grad():
+        want = model.text_tower(tokenize(["a bell"])).numpy()[0]
+    np.testing.assert_allclose(out[4], want, rtol=1e-5, atol=1e-6)
+    seen.clear()
+    np.testing.assert_array_equal(cache.text_features(captions), out)  # all read back from disk
+    assert seen == []
+    assert cache.text_features([]).shape == (0, model.config.text.width)
