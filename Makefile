@@ -30,7 +30,7 @@ $(REFSTAMP): $(STAMP) requirements-reference.txt
 demo: $(STAMP)
 	rm -rf .demo-index
 	$(BIN)/clapsearch index clapsearch/samples --index .demo-index
-	$(BIN)/clapsearch query "a crow" "a drum beat" "a bell ringing" --index .demo-index -k 3
+	$(BIN)/clapsearch query "a choir singing" "a drum beat" "a bell ringing" --index .demo-index -k 3
 
 test: $(STAMP) $(REFSTAMP)
 	$(BIN)/python -m pytest -q
