@@ -97,6 +97,7 @@ def soundfont_cmd(
     cache = (cache or out / "debs").resolve()
     parts = out / "parts"
     parts.mkdir(parents=True, exist_ok=True)
+    failed: list[str] = []
     for font in soundfont.FONTS:
         console.print(f"[bold]{font.package}[/bold]: downloading + rendering ...")
         try:
@@ -104,13 +105,17 @@ def soundfont_cmd(
             clips, stats = soundfont.build_font(font, tree / font.path, out)
         except (debian.DebianError, RuntimeError, OSError) as exc:
             console.print(f"[red]{font.package} failed:[/red] {exc}")
-            raise typer.Exit(1)
+            failed.append(font.package)
+            continue
         write_jsonl(parts / f"{font.package}.jsonl", clips)
         (parts / f"{font.package}.json").write_text(json.dumps(stats.to_dict(), indent=2) + "\n")
         console.print(f"  {stats.clips} clips, {stats.seconds / 60:.1f} min, {len(stats.concepts)} labels, "
                       f"skipped {stats.skipped}, {stats.wall_seconds:.0f} s")
     n, card = merge_parts(out)
     console.print(f"{out / 'manifest.jsonl'}: {n} clips, {card['hours']:.2f} h, {card['concepts']} labels")
+    if failed:
+        console.print(f"[red]failed: {', '.join(failed)}[/red] (rerun to retry)")
+        raise typer.Exit(1)
 
 
 def shared_rows(root: Path, out_file: Path) -> list[Clip]:

@@ -202,3 +202,30 @@ def test_data_soundfont_renders_a_real_font_through_the_synthesiser(tmp_path, mo
     dog_s = sorted(s for n, s in seconds.items() if "dog" in n)
     assert all(s >= S.HOLD_SECONDS for s in rain_s)  # held past the end of the 1 s recording
     assert dog_s[0] < 0.5 and dog_s[-1] > 2.0  # struck once at the root, repeated at the other pitches
+
+
+def test_data_soundfont_goes_on_past_a_package_that_fails(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from clapsearch.cli.data import app
+    from clapsearch.data import debian
+
+    good, bad = S.Font("good-soundfont", "x.sf2", "MIT"), S.Font("gone-soundfont", "y.sf2", "MIT")
+
+    def download(package, cache):
+        if package == bad.package:
+            raise debian.DebianError(f"`apt-get download {package}` failed")
+        return tmp_path / f"{package}.deb"
+
+    rain = next(p for p in S.PRESETS if p.label == "rain")
+    recordings = {(rain.bank, rain.program): ("Rain", np.full(SR, 0.2, np.float32))}
+    real_build = S.build_font
+    monkeypatch.setattr(S, "build_font", lambda font, path, out: real_build(
+        font, path, out, synth_factory=lambda: FakeSynth(recordings, loop=frozenset(recordings))))
+    monkeypatch.setattr(S, "FONTS", (bad, good))
+    monkeypatch.setattr(debian, "download", download)
+    monkeypatch.setattr(debian, "extract", lambda deb, dest: tmp_path)
+    res = CliRunner().invoke(app, ["soundfont", "--out", str(tmp_path / "corpus")])
+    assert res.exit_code == 1 and "gone-soundfont failed" in res.output and "failed: gone-soundfont" in res.output
+    rows = (tmp_path / "corpus" / "manifest.jsonl").read_text().splitlines()
+    assert len(rows) == len(S.NOTES) and all('"debian:good-soundfont"' in r for r in rows)
