@@ -9,7 +9,6 @@ so a render joins the label group of the same concept from other sources instead
 """
 from __future__ import annotations
 
-import logging
 import re
 import time
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from .manifest import Clip, SourceStats
-
-log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 44100
 # (note, seconds between hits): the root and a little below and above, the same recording at three speeds; a
