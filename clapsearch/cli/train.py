@@ -24,6 +24,9 @@ def train(
     weight_decay: float = typer.Option(0.01, "--weight-decay", min=0.0),
     warmup: int = typer.Option(-1, "--warmup", help="Warm-up steps (-1: 5% of the steps)."),
     dropout: float = typer.Option(None, "--dropout", min=0.0, max=0.95, help="Override the config's head dropout."),
+    audio_centre: float = typer.Option(None, "--audio-centre", min=0.0, max=1.0,
+                                       help="Override the config's audio_centre: the share of the training clips' "
+                                            "mean audio embedding that inference removes (0: none)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     amp: bool = typer.Option(True, "--amp/--no-amp", help="Mixed precision (bf16, else fp16) on CUDA."),
     workers: int = typer.Option(-1, "--workers", help="Decoding processes (-1: 4 on CUDA, 0 on CPU)."),
@@ -68,7 +71,8 @@ def train(
     cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                       warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
                       workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
-                      holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout, ema=ema,
+                      holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout,
+                      audio_centre=audio_centre, ema=ema,
                       soft_targets=soft_targets, soft_temperature=soft_temperature, select=select,
                       cache_dir=str(cache_dir),
                       label_templates=tuple(t for t in label_templates if t.lower() != "none"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -27,6 +28,35 @@ class ClapModel(nn.Module):
         init = min(math.log(1.0 / config.init_temperature), math.log(config.max_logit_scale))
         self.logit_scale = nn.Parameter(torch.tensor(init), requires_grad=config.learnable_temperature)
         self.freeze_towers(audio=config.freeze_audio, text=config.freeze_text)
+        self.set_audio_centre_weight(config.audio_centre)
+
+    def set_audio_centre_weight(self, weight: float) -> None:
+        """Have inference remove `weight` of the audio centre (0 to 1), adding the buffer where it is missing.
+
+        Every audio embedding shares one mean direction, so each text's dot product with it acts as a prior
+        over texts that the heads learnt from the training captions: the corpus's common concepts attract
+        queries whatever the sound (hubs). The trainer sets the centre to the mean embedding of its training
+        clips (fit_audio_centre); inference subtracts `weight` of it and renormalises. Training does not, so
+        the loss is the paper's.
+        """
+        self.config = replace(self.config, audio_centre=weight)  # validates the weight
+        if weight > 0 and "audio_centre" not in self._buffers:
+            self.register_buffer("audio_centre", torch.zeros(self.config.embed_dim, device=self.logit_scale.device))
+
+    @torch.no_grad()
+    def fit_audio_centre(self, features: torch.Tensor, batch_size: int = 4096) -> None:
+        """Set the audio centre to the mean embedding, before centring, of audio-tower outputs (N, width)."""
+        if self.config.audio_centre <= 0:
+            raise ValueError("this model removes no audio centre (config audio_centre is 0)")
+        if len(features) == 0:
+            raise ValueError("the audio centre needs at least one clip")
+        was_training = self.training
+        self.eval()  # no dropout
+        total = torch.zeros(self.config.embed_dim, device=self.device)
+        for chunk in features.split(batch_size):
+            total += F.normalize(self.audio_head(chunk.to(self.device).float()), dim=-1).sum(0)
+        self.audio_centre.copy_(total / len(features))
+        self.train(was_training)
 
     def freeze_towers(self, audio: bool, text: bool) -> None:
         for tower, frozen in ((self.audio_tower, audio), (self.text_tower, text)):
@@ -66,12 +96,16 @@ class ClapModel(nn.Module):
 
         audio: waveforms (B, samples) at the model's rate; text: tokens from tokenize().
         audio_features / text_features: tower outputs computed earlier (frozen towers, cached).
+        In eval mode the audio embeddings are centred (set_audio_centre_weight), in train mode not.
         """
         out: dict[str, torch.Tensor] = {"logit_scale": self.scale()}
         if audio is not None:
             audio_features = self.audio_tower(audio)
         if audio_features is not None:
-            out["audio"] = F.normalize(self.audio_head(audio_features), dim=-1)
+            emb = F.normalize(self.audio_head(audio_features), dim=-1)
+            if self.config.audio_centre > 0 and not self.training:
+                emb = F.normalize(emb - self.config.audio_centre * self.audio_centre.to(emb.dtype), dim=-1)
+            out["audio"] = emb
         if text is not None:
             text_features = self.text_tower(text)
         if text_features is not None:

@@ -123,6 +123,8 @@ class ModelConfig:
     text: TextConfig
     dropout: float = 0.5
     head: str = "projection"  # "projection" (CLAP's, msclap) or "mlp" (LAION: Linear, ReLU, Linear)
+    # The share of the audio embeddings' mean direction that inference removes (0: none; ClapModel.audio_centre)
+    audio_centre: float = 0.0
     init_temperature: float = 0.007
     max_logit_scale: float = 100.0
     learnable_temperature: bool = True
@@ -130,6 +132,10 @@ class ModelConfig:
     freeze_text: bool = False
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.audio_centre <= 1.0:
+            raise ValueError(f"audio_centre must be in [0, 1], got {self.audio_centre}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
@@ -146,6 +152,7 @@ class ModelConfig:
             text=TextConfig(**d["text"]),
             dropout=float(d.get("head", {}).get("dropout", 0.5)),
             head=str(d.get("head", {}).get("type", "projection")),
+            audio_centre=float(d.get("head", {}).get("audio_centre", 0.0)),
             init_temperature=float(temperature.get("init", 0.007)),
             max_logit_scale=float(temperature.get("max_logit_scale", 100.0)),
             learnable_temperature=bool(temperature.get("learnable", True)),
@@ -161,6 +168,8 @@ class ModelConfig:
         head: dict[str, Any] = {"dropout": self.dropout}
         if self.head != "projection":
             head["type"] = self.head
+        if self.audio_centre:  # written only when set, so that other models' configs stay what they were
+            head["audio_centre"] = self.audio_centre
         return {
             "name": self.name,
             "description": self.description,

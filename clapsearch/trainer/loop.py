@@ -5,6 +5,7 @@ evaluate, keep the best model, checkpoint. A checkpoint is one dict, so resuming
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from clapsearch.audio import iter_windows
 from clapsearch.encoder.encoder import resolve_device
 from clapsearch.model import (ClapModel, ModelConfig, contrastive_loss, create_model, load_config, save_model,
                               semantic_targets)
@@ -65,6 +67,7 @@ class TrainConfig:
     mix: int = 0  # waveform mixtures (a clip over another, quieter one) added to the training clips
     mask_background: bool = True  # a mixture and a clip of its background's label are not negatives
     dropout: float | None = None  # overrides the config's head dropout
+    audio_centre: float | None = None  # overrides the config's audio_centre (the share of the mean removed)
     # Exponential moving average of the trained weights (0: off). Evaluated, selected and saved in place of
     # the raw weights: small-data contrastive heads jump from step to step, and the average is steadier.
     ema: float = 0.0
@@ -96,7 +99,7 @@ class TrainResult:
     seconds: float = 0.0
 
 
-def build_model(config: str, dropout: float | None, device: str) -> ClapModel:
+def build_model(config: str, dropout: float | None, device: str, audio_centre: float | None = None) -> ClapModel:
     """Return the model to train: fresh heads for a config name or file, or a saved model folder to continue.
 
     A built-in name never picks up the shipped weights, so that retraining `default` starts from scratch.
@@ -109,6 +112,8 @@ def build_model(config: str, dropout: float | None, device: str) -> ClapModel:
         model.config = replace(model.config, dropout=dropout)
         for head in (model.audio_head, model.text_head):
             head.dropout.p = dropout
+    if audio_centre is not None:
+        model.set_audio_centre_weight(audio_centre)
     return model
 
 
@@ -169,7 +174,7 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
         model = model_from_config(ModelConfig.from_dict(checkpoint["config"]), device)
         model.load_state_dict(checkpoint["model"], strict=False)
     else:
-        model = build_model(config, cfg.dropout, device)
+        model = build_model(config, cfg.dropout, device, cfg.audio_centre)
     mcfg = model.config
 
     # Data: usable clips, a held-out split by clip, and frozen-tower outputs from the cache.
@@ -188,6 +193,9 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
         train_clips = [train_clips[i] for i in keep if i < n_train]
         held_clips = [held_clips[i - n_train] for i in keep if i >= n_train]
         audio_cache = [feats[i] for i in keep if i < n_train]
+    # The audio centre comes from the training clips' own crops (not the mixtures, not the held-out clips);
+    # with a trained audio tower, from the held-out clips' windows (fit_centre).
+    centre_feats = torch.from_numpy(np.concatenate(audio_cache)) if audio_cache else None
     mixes: dict[str, Mix] = {}
     if cfg.mix > 0:
         mix_clips, specs = build_mixtures(train_clips, cfg.mix, cfg.seed, mcfg.audio.clip_seconds)
@@ -282,8 +290,29 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
                 for p, r in zip(params, raw):
                     p.copy_(r)
 
+    def fit_centre() -> None:
+        """Refit the audio centre to the weights being evaluated (the trained ones or their average)."""
+        if centre_feats is not None:
+            model.fit_audio_centre(centre_feats)
+            return
+        cfg_a = mcfg.audio
+        windows = (w for c in held_clips for _, _, w in iter_windows(c.audio, cfg_a.sample_rate, cfg_a.clip_seconds,
+                                                                    cfg_a.hop_seconds))
+        waves = list(itertools.islice(windows, 512))
+        if not waves:
+            log.warning("no clips to fit the audio centre to (no held-out clips): it stays at zero")
+            return
+        model.eval()
+        with torch.no_grad():
+            feats = torch.cat([model.audio_tower(torch.from_numpy(np.stack(waves[b:b + 16])).to(device)).float()
+                               for b in range(0, len(waves), 16)])
+        model.train()
+        model.fit_audio_centre(feats)
+
     def evaluate() -> dict[str, float]:
         metrics: dict[str, float] = {}
+        if mcfg.audio_centre > 0:
+            fit_centre()
         if len(held_clips) >= 2:
             a = held_out(model)
             t = model.encode_text([c.captions[0] for c in held_clips])

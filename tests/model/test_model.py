@@ -162,3 +162,36 @@ def test_temperature_starts_at_the_clip_and_can_still_learn() -> None:
         model.logit_scale.add_(1.0)
     model.clip_logit_scale_()
     assert model.logit_scale.detach().item() == pytest.approx(math.log(100.0))
+
+
+def test_audio_centre_is_removed_at_inference_and_saved_with_the_heads(tmp_path) -> None:
+    plain = create_model("tiny")
+    assert "audio_centre" not in plain.state_dict()  # models without it keep their tensors as they were
+    with pytest.raises(ValueError, match="no audio centre"):
+        plain.fit_audio_centre(torch.randn(4, plain.audio_tower.width))
+    model = create_model("tiny")
+    model.set_audio_centre_weight(0.5)
+    wave = np.random.default_rng(1).standard_normal((6, 16000)).astype(np.float32) * 0.1
+    before = model.encode_audio(wave)  # a zero centre removes nothing
+    np.testing.assert_allclose(before, plain.encode_audio(wave), atol=1e-6)
+
+    feats = model.audio_tower(torch.from_numpy(wave))
+    model.fit_audio_centre(feats)
+    mean = before.mean(0)
+    np.testing.assert_allclose(model.audio_centre.numpy(), mean, atol=1e-6)
+    after = model.encode_audio(wave)
+    expected = before - 0.5 * mean
+    np.testing.assert_allclose(after, expected / np.linalg.norm(expected, axis=1, keepdims=True), atol=1e-5)
+    assert np.linalg.norm(after.mean(0)) < np.linalg.norm(mean)  # the shared direction is weaker
+    model.train()
+    model.audio_head.dropout.p = 0.0  # to compare train mode with eval mode
+    trained = model(audio_features=feats)["audio"].detach().numpy()
+    np.testing.assert_allclose(trained, before, atol=1e-5)  # the loss sees the uncentred embeddings
+    np.testing.assert_allclose(model.encode_text("a dog"), plain.encode_text("a dog"), atol=1e-6)  # text untouched
+
+    model.audio_head.dropout.p = 0.5
+    folder = save_model(model.eval(), tmp_path / "centred")
+    assert json.loads((folder / "config.json").read_text())["model"]["head"]["audio_centre"] == 0.5
+    np.testing.assert_allclose(create_model(folder).encode_audio(wave), after, atol=1e-6)
+    with pytest.raises(ValueError, match="audio_centre"):
+        model.set_audio_centre_weight(1.5)

@@ -160,3 +160,25 @@ def test_train_config_round_trips_and_old_checkpoints_resume_without_the_mask() 
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     old = {k: v for k, v in cfg.to_dict().items() if k != "mask_background"}  # saved before the mask existed
     assert TrainConfig.from_dict(old).mask_background is False
+
+
+def test_the_audio_centre_is_fitted_to_the_training_clips(corpus: Path, tmp_path: Path, frozen_config: Path) -> None:
+    cfg = TrainConfig(steps=12, batch_size=6, lr=3e-3, eval_every=6, holdout=0.25, cache_dir=str(tmp_path / "c"),
+                      audio_centre=0.5)
+    train(str(frozen_config), [corpus], tmp_path / "out", cfg)
+    saved = create_model(tmp_path / "out")
+    assert saved.config.audio_centre == 0.5
+    centre = saved.audio_centre.numpy()
+    assert 0.1 < np.linalg.norm(centre) <= 1.0  # a mean of unit vectors that share a direction
+    # it is the mean uncentred embedding of the training clips' cached crops (not the held-out ones)
+    from clapsearch.trainer.cache import FeatureCache, crop_starts
+    from clapsearch.trainer.manifest import load_manifests, split_holdout
+    clips, _, _ = load_manifests([corpus])
+    train_clips, _ = split_holdout(clips, 0.25)
+    feats, _ = FeatureCache(tmp_path / "c", saved).audio_features(
+        [(c.audio, crop_starts(c.duration, saved.config.audio.clip_seconds, 3)) for c in train_clips])
+    raw = saved.audio_head(torch.from_numpy(np.concatenate(feats))).detach()
+    np.testing.assert_allclose(centre, torch.nn.functional.normalize(raw, dim=-1).mean(0).numpy(), atol=1e-5)
+    # and a trained audio tower takes it from the held-out clips' windows
+    train("tiny", [corpus], tmp_path / "unfrozen", TrainConfig(**{**cfg.to_dict(), "steps": 6}))
+    assert np.linalg.norm(create_model(tmp_path / "unfrozen").audio_centre.numpy()) > 0.1
