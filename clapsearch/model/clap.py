@@ -42,6 +42,8 @@ class ClapModel(nn.Module):
         self.config = replace(self.config, audio_centre=weight)  # validates the weight
         if weight > 0 and "audio_centre" not in self._buffers:
             self.register_buffer("audio_centre", torch.zeros(self.config.embed_dim, device=self.logit_scale.device))
+        elif weight == 0:
+            self._buffers.pop("audio_centre", None)  # saved state matches what a model of this config loads
 
     @torch.no_grad()
     def fit_audio_centre(self, features: torch.Tensor, batch_size: int = 4096) -> None:

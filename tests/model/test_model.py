@@ -195,3 +195,6 @@ def test_audio_centre_is_removed_at_inference_and_saved_with_the_heads(tmp_path)
     np.testing.assert_allclose(create_model(folder).encode_audio(wave), after, atol=1e-6)
     with pytest.raises(ValueError, match="audio_centre"):
         model.set_audio_centre_weight(1.5)
+    model.set_audio_centre_weight(0.0)  # switched off (train --audio-centre 0 on a config that has one)
+    assert "audio_centre" not in model.state_dict()
+    np.testing.assert_allclose(create_model(save_model(model, tmp_path / "off")).encode_audio(wave), before, atol=1e-6)
