@@ -290,22 +290,27 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
                 for p, r in zip(params, raw):
                     p.copy_(r)
 
+    centre_waves: list[np.ndarray] | None = None  # a trained tower's centre windows: decoded once, not per evaluation
+
     def fit_centre() -> None:
         """Refit the audio centre to the weights being evaluated (the trained ones or their average)."""
+        nonlocal centre_waves
         if centre_feats is not None:
             model.fit_audio_centre(centre_feats)
             return
-        cfg_a = mcfg.audio
-        windows = (w for c in held_clips for _, _, w in iter_windows(c.audio, cfg_a.sample_rate, cfg_a.clip_seconds,
-                                                                    cfg_a.hop_seconds))
-        waves = list(itertools.islice(windows, 512))
-        if not waves:
-            log.warning("no clips to fit the audio centre to (no held-out clips): it stays at zero")
+        if centre_waves is None:
+            cfg_a = mcfg.audio
+            windows = (w for c in held_clips
+                       for _, _, w in iter_windows(c.audio, cfg_a.sample_rate, cfg_a.clip_seconds, cfg_a.hop_seconds))
+            centre_waves = list(itertools.islice(windows, 128))
+            if not centre_waves:
+                log.warning("no clips to fit the audio centre to (no held-out clips): it stays at zero")
+        if not centre_waves:
             return
         model.eval()
         with torch.no_grad():
-            feats = torch.cat([model.audio_tower(torch.from_numpy(np.stack(waves[b:b + 16])).to(device)).float()
-                               for b in range(0, len(waves), 16)])
+            feats = torch.cat([model.audio_tower(torch.from_numpy(np.stack(centre_waves[b:b + 16])).to(device)).float()
+                               for b in range(0, len(centre_waves), 16)])
         model.train()
         model.fit_audio_centre(feats)
 
