@@ -14,11 +14,12 @@ import torch
 import torchaudio
 
 from clapsearch.audio.windows import segment_windows
+from clapsearch.errors import UserError
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".opus", ".aif", ".aiff", ".aifc"})
 
 
-class AudioError(Exception):
+class AudioError(UserError):
     """A file that cannot be used as audio; the message says why, for the skip list."""
 
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from clapsearch.errors import UserError
+
 log = logging.getLogger(__name__)
 
 
-class DebianError(RuntimeError):
+class DebianError(UserError, RuntimeError):
     """A package could not be downloaded or extracted."""
 
 

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clapsearch.encoder import Encoder
+from clapsearch.errors import UserError
 from clapsearch.store import Store
 from clapsearch.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
 
-class IndexError_(ValueError):
+class IndexError_(UserError, ValueError):
     """An index that cannot be used as asked; the message says why and what to do."""
 
 

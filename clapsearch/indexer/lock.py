@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from clapsearch.errors import UserError
 
-class IndexLocked(RuntimeError):
-    pass
+
+class IndexLocked(UserError, RuntimeError):
+    """Another process holds the index's write lock."""
 
 
 class IndexLock:
