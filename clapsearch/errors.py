@@ -11,3 +11,23 @@ class UserError(Exception):
 
 class ConfigError(UserError, ValueError):
     """A model config or model folder that cannot be used as given."""
+
+
+class WeightsError(ConfigError):
+    """A weights file (model.safetensors, a text tower's weights, a checkpoint) that is damaged or unsafe."""
+
+
+class OptionError(UserError, ValueError):
+    """A command-line option or argument whose value cannot be used (a device, a protocol, an empty query)."""
+
+
+class DataError(UserError, ValueError):
+    """A data set, manifest or dev set whose files or layout cannot be used."""
+
+
+class DataNotFound(DataError, FileNotFoundError):
+    """A data set, manifest or checkpoint folder that is not where the user said."""
+
+
+class MissingPackageError(UserError, RuntimeError):
+    """A package this install lacks; the message says which one and how to install it."""

@@ -3,12 +3,21 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
+import sys
+import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from clapsearch.errors import UserError
+from clapsearch.paths import display_path
 
 console = Console()
 err_console = Console(stderr=True)
@@ -16,32 +25,115 @@ err_console = Console(stderr=True)
 DEFAULT_INDEX = Path(os.environ.get("CLAPSEARCH_INDEX", ".clapsearch"))
 
 
+# Whether -v/--verbose was given: an internal error then prints its traceback, not just one line.
+verbose_mode = False
+
+# SQLite's words for a metadata file that is not (or no longer) a database.
+_DAMAGED_DB = ("file is not a database", "database disk image is malformed")
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Print errors a user can fix as one red line and exit 1, instead of a traceback."""
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    """Turn every exception into one red line and exit 1: a user's mistake says what to do, anything else is a bug.
 
-    from clapsearch.indexer import IndexLocked
+    UserError (a path, a file, an option the user can fix) prints its message; a damaged metadata database
+    says how to rebuild it; any other exception is an internal error, whose traceback goes to a log file
+    (and to stderr under -v). Exits the command asked for (typer.Exit, click's errors) and Ctrl-C pass through.
+    """
+    import click
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     try:
         yield
-    except (ValueError, FileNotFoundError, IndexLocked, RuntimeError) as e:
-        err_console.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(1) from None
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise
+    except UserError as e:
+        _fail(str(e))
     except ArgumentError as e:
-        err_console.print(f"[bold red]error:[/] not a database URL SQLAlchemy understands: {e}")
-        raise typer.Exit(1) from None
+        _fail(f"not a database URL SQLAlchemy understands: {_first_line(e)}")
     except SQLAlchemyError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        err_console.print(f"[bold red]error:[/] metadata database: {first}")
-        raise typer.Exit(1) from None
+        if _damaged_database(e):
+            _fail(DAMAGED_DB_MESSAGE.format(reason=_sqlite_reason(e)))
+        _fail(f"metadata database: {_first_line(e)}")
     except ImportError as e:
-        err_console.print(f"[bold red]error:[/] a module is missing: {e.name or e} (install it into clapsearch's "
-                          "environment, e.g. a database driver such as psycopg for PostgreSQL)")
-        raise typer.Exit(1) from None
+        _fail(f"a module is missing: {e.name or e} (install it into clapsearch's environment, e.g. a database "
+              "driver such as psycopg for PostgreSQL)")
+    except Exception as e:  # a bug: say so in one line, keep the traceback
+        if _damaged_database(e):  # sqlite3 used directly, without SQLAlchemy around it
+            _fail(DAMAGED_DB_MESSAGE.format(reason=_sqlite_reason(e)))
+        _internal_error(e)
+
+
+DAMAGED_DB_MESSAGE = ("the index's metadata database is damaged ({reason}): run 'clapsearch index PATH --index DIR "
+                      "--rebuild', which moves the damaged database aside and builds the index again")
+
+
+def _fail(message: str) -> NoReturn:
+    """Print `error: message` as one red line on stderr and exit 1."""
+    err_console.print(f"[bold red]error:[/] {escape(_one_line(message))}", soft_wrap=True, highlight=False)
+    raise typer.Exit(1) from None
+
+
+def _one_line(message: str) -> str:
+    return _printable(" ".join(part.strip() for part in str(message).splitlines() if part.strip()))
+
+
+def _printable(text: str) -> str:
+    # A message built from a non-UTF-8 path holds surrogate escapes, which no terminal can print.
+    return display_path(text) if any("\udc80" <= c <= "\udcff" for c in text) else text
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _damaged_database(e: BaseException) -> bool:
+    import sqlite3
+
+    orig = getattr(e, "orig", e)
+    return isinstance(orig, sqlite3.DatabaseError) and any(m in str(orig).lower() for m in _DAMAGED_DB)
+
+
+def _sqlite_reason(e: BaseException) -> str:
+    return str(getattr(e, "orig", e)).strip()
+
+
+def error_log_path() -> Path:
+    """Return the file internal errors' tracebacks are appended to (<cache>/errors.log)."""
+    from clapsearch.model.zoo.registry import user_cache_dir
+
+    return user_cache_dir() / "errors.log"
+
+
+def _internal_error(e: BaseException) -> NoReturn:
+    """Log the traceback, print one line naming the log (and the traceback under -v), and exit 1."""
+    trace = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    log_file: Path | None = None
+    try:
+        log_file = error_log_path()
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("a", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} clapsearch "
+                     f"{' '.join(shlex.quote(a) for a in sys.argv[1:])}\n{trace}\n")
+        where = f"the traceback is in {display_path(str(log_file))}"
+    except Exception as log_error:  # noqa: BLE001 - a log that cannot be written must not hide the error itself
+        target = f" to {display_path(str(log_file))}" if log_file is not None else ""
+        where = f"the traceback could not be written{target} ({_first_line(log_error)})"
+    if verbose_mode:
+        sys.stderr.write(trace)
+        sys.stderr.flush()
+        hint = f"{where}, and above"
+    else:
+        hint = f"{where}; run with -v to see it"
+    err_console.print(f"[bold red]internal error:[/] {escape(_printable(f'{type(e).__name__}: {_first_line(e)}'))} "
+                      f"(a bug in clapsearch; {escape(hint)})", soft_wrap=True, highlight=False)
+    raise typer.Exit(1) from None
 
 
 def setup_logging(verbose: bool) -> None:
+    global verbose_mode
+    verbose_mode = verbose
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 

@@ -5,9 +5,12 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from clapsearch.cli.common import DEFAULT_INDEX, console, mmss, user_errors
+from clapsearch.errors import OptionError
+from clapsearch.paths import display_path
 
 
 def query(
@@ -22,27 +25,35 @@ def query(
 ) -> None:
     """Search an index by text (or by example with --audio) and print ranked files."""
     from clapsearch.search import SearchEngine
+    from clapsearch.search.engine import check_query_audio
 
     with user_errors():
         if not texts and audio is None:
-            raise ValueError("give a text query, e.g. clapsearch query \"a dog barking\", or --audio FILE")
+            raise OptionError("give a text query, e.g. clapsearch query \"a dog barking\", or --audio FILE")
+        for text in texts or []:
+            if not text.strip():
+                raise OptionError(f"empty query {text!r}: describe the sound in words, e.g. clapsearch query "
+                                  "\"a dog barking\", or give --audio FILE to find sounds like a recording")
+        if audio is not None:
+            check_query_audio(audio)  # before the model loads
         engine = SearchEngine(index_dir, db_url=db, model=model, device=device)
         labels: list[str] = list(texts or [])
         results = engine.query_text(labels, k) if labels else []
         if audio is not None:
-            labels.append(f"sounds like {audio}")
+            labels.append(f"sounds like {display_path(str(audio))}")
             results.append(engine.query_audio(audio, k))
     if as_json:
         print(json.dumps([{"query": q, "results": [h.to_dict() for h in hits]} for q, hits in zip(labels, results)]))
         return
     for q, hits in zip(labels, results):
-        table = Table(title=f"[bold]{q}", title_justify="left")
+        table = Table(title=f"[bold]{escape(q)}", title_justify="left")
         table.add_column("#", justify="right")
         table.add_column("score", justify="right")
         table.add_column("file")
         table.add_column("segment")
         for rank, h in enumerate(hits, 1):
-            table.add_row(str(rank), f"{h.score:.3f}", h.path, f"{mmss(h.start)}-{mmss(h.end)}")
+            table.add_row(str(rank), f"{h.score:.3f}", escape(display_path(h.path)),
+                          f"{mmss(h.start)}-{mmss(h.end)}")
         if not hits:
             table.add_row("", "", "(the index is empty)", "")
         console.print(table)

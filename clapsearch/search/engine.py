@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from clapsearch.audio import AudioError, probe
 from clapsearch.indexer.index_dir import IndexDir
+from clapsearch.paths import display_path
 from clapsearch.store import Store
 from clapsearch.vectors import VectorIndex
 
@@ -19,7 +21,7 @@ class Hit:
     end: float
 
     def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "score": round(self.score, 6), "start": round(self.start, 3),
+        return {"path": display_path(self.path), "score": round(self.score, 6), "start": round(self.start, 3),
                 "end": round(self.end, 3)}
 
 
@@ -53,6 +55,22 @@ def rank_files(queries: np.ndarray, vectors: VectorIndex, store: Store, k: int,
     return out
 
 
+def check_query_audio(path: str | Path) -> None:
+    """Refuse, with an AudioError that names the path and the fix, a query file that is missing, a folder or not audio."""
+    shown = display_path(str(path))
+    p = Path(path)
+    if p.is_dir():
+        raise AudioError(f"--audio {shown} is a folder, not an audio file: give one recording (to search the "
+                         f"sounds in that folder, index it with 'clapsearch index {shown}')")
+    if not p.exists():
+        raise AudioError(f"--audio {shown}: no such file: give the path of a recording to find sounds like it")
+    try:
+        probe(p)
+    except AudioError as e:
+        raise AudioError(f"--audio {shown} cannot be used: {e}; give a recording clapsearch can decode "
+                         "(WAV, FLAC, OGG, MP3, AIFF...)") from None
+
+
 class SearchEngine:
     """Opens an index read-only with the model it was built with."""
 
@@ -76,10 +94,15 @@ class SearchEngine:
 
         The query is the mean of the file's window vectors, re-normalised: one vector for the whole sound.
         """
+        check_query_audio(path)
         resolved = str(Path(path).resolve())
         vecs = self.index.store.vectors_of(resolved, self.encoder.dim)
         if not len(vecs):  # not indexed: embed it now
-            vecs = np.stack([v for _, _, v in self.encoder.embed_file(path)])
+            try:
+                vecs = np.stack([v for _, _, v in self.encoder.embed_file(path)])
+            except AudioError as e:  # the header was fine, the samples are not (a truncated file)
+                raise AudioError(f"--audio {display_path(str(path))} cannot be used: {e}; give a recording "
+                                 "clapsearch can decode (WAV, FLAC, OGG, MP3, AIFF...)") from None
         q = vecs.mean(axis=0)
         q /= max(float(np.linalg.norm(q)), 1e-12)
         return self.search_vectors(q[None, :], k, exclude={resolved})[0]

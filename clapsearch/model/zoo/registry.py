@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clapsearch.errors import ConfigError
+
 HF = "https://huggingface.co"
 
 
@@ -58,15 +60,27 @@ PUBLISHED: dict[str, PublishedModel] = {m.name: m for m in (
 )}
 
 
+def user_cache_dir() -> Path:
+    """Return clapsearch's cache folder: $CLAPSEARCH_CACHE, else $XDG_CACHE_HOME/clapsearch, else ~/.cache/clapsearch.
+
+    Everything clapsearch writes for itself (converted models, feature caches, benchmark indexes, the error
+    log) goes below it, never beside the user's data.
+    """
+    if os.environ.get("CLAPSEARCH_CACHE"):
+        return Path(os.environ["CLAPSEARCH_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "clapsearch"
+
+
 def models_cache_dir() -> Path:
-    """Return where converted and downloaded published models live (CLAPSEARCH_CACHE, else ~/.cache/clapsearch)."""
-    root = os.environ.get("CLAPSEARCH_CACHE") or Path.home() / ".cache" / "clapsearch"
-    return Path(root) / "models"
+    """Return where converted and downloaded published models live (<user_cache_dir>/models)."""
+    return user_cache_dir() / "models"
 
 
 def published_model(name: str) -> PublishedModel:
     if name not in PUBLISHED:
-        raise ValueError(f"unknown published model {name!r}: use one of {', '.join(PUBLISHED)}")
+        raise ConfigError(f"unknown published model {name!r}: use one of {', '.join(PUBLISHED)} "
+                          "(see 'clapsearch models')")
     return PUBLISHED[name]
 
 
