@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from clapsearch.audio import iter_windows, probe
+from clapsearch.errors import OptionError
 from clapsearch.model import ClapModel, create_model, model_identity
 
 
@@ -16,9 +17,10 @@ def resolve_device(device: str = "auto") -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but PyTorch sees no CUDA GPU here: use --device cpu")
+        raise OptionError(f"--device {device} was asked for, but PyTorch sees no CUDA GPU here: use --device cpu "
+                          "(or auto)")
     if device != "cpu" and not device.startswith("cuda"):
-        raise ValueError(f"unknown device {device!r}: use auto, cpu or cuda")
+        raise OptionError(f"unknown device {device!r}: use --device auto, cpu or cuda")
     return device
 
 

@@ -7,6 +7,9 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from clapsearch.errors import ConfigError
+from clapsearch.paths import display_path
+
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 FEATURE_KINDS = ("essentia_mel", "log_mel", "librosa_mel", "htk_mel")
@@ -200,17 +203,85 @@ def available_configs() -> list[str]:
 
 
 def load_config(name_or_path: str | Path) -> ModelConfig:
-    """Return the config for a built-in name, a JSON file, or a saved model folder."""
+    """Return the config for a built-in name, a JSON file, or a saved model folder.
+
+    A file that cannot be used (not JSON, an unknown or missing key, a bad value) raises a ConfigError naming
+    the file and the key.
+    """
     path = Path(name_or_path)
+    builtin = CONFIG_DIR / f"{name_or_path}.json"
     if path.is_dir():
+        if not (path / "config.json").is_file() and not builtin.is_file():
+            raise ConfigError(f"{display_path(str(path))} is not a model folder (it has no config.json): give a "
+                              "folder written by 'clapsearch train' or 'clapsearch convert', or a model name "
+                              f"({', '.join(available_configs())})")
         path = path / "config.json"
     if path.suffix == ".json" and path.is_file():
-        data = json.loads(path.read_text())
-        return ModelConfig.from_dict(data.get("model", data))
-    builtin = CONFIG_DIR / f"{name_or_path}.json"
+        return config_from_file(path)
     if builtin.is_file():
         return ModelConfig.from_dict(json.loads(builtin.read_text()))
-    raise ValueError(
-        f"unknown model {str(name_or_path)!r}: use one of {', '.join(available_configs())}, "
+    if path.suffix == ".json":
+        raise ConfigError(f"config file {display_path(str(path))} not found: check the path, or give a model name "
+                          f"({', '.join(available_configs())})")
+    raise ConfigError(
+        f"unknown model {display_path(str(name_or_path))!r}: use one of {', '.join(available_configs())}, "
         "a config .json file, or a folder written by 'clapsearch train'"
     )
+
+
+# The keys a config may hold, per section (the free-form dicts "arch", "hf_config" and "extra" are not checked).
+_SAVED_KEYS = ("model", "provenance", "saved", "versions")  # config.json of a saved model folder
+_HEAD_KEYS = ("dropout", "type", "audio_centre")
+_TEMPERATURE_KEYS = ("init", "max_logit_scale", "learnable")
+_FREEZE_KEYS = ("audio", "text")
+_TOP_KEYS = ("name", "description", "embed_dim", "audio", "text", "head", "temperature", "freeze", "extra")
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def config_from_file(path: Path) -> ModelConfig:
+    """Return the config in a JSON file (a bare config, or a saved folder's config.json with its "model" part)."""
+    shown = display_path(str(path))
+    fix = "fix the file, or copy config.json again from where the model was saved"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{shown} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}): {fix}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown} is not a text file (not UTF-8): {fix}") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {shown}: {e.strerror or e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{shown} holds a JSON {type(data).__name__}, not a model config object: {fix}")
+    if isinstance(data.get("model"), dict):
+        _check_keys(data, _SAVED_KEYS, "", shown)
+        data = data["model"]
+    _check_keys(data, _TOP_KEYS, "", shown)
+    sections = {"audio": _field_names(AudioConfig), "text": _field_names(TextConfig), "head": _HEAD_KEYS,
+                "temperature": _TEMPERATURE_KEYS, "freeze": _FREEZE_KEYS}
+    for section, known in sections.items():
+        if section in data:
+            if not isinstance(data[section], dict):
+                raise ConfigError(f"{shown}: {section!r} must be a JSON object ({{...}}), not "
+                                  f"{json.dumps(data[section])[:40]}: {fix}")
+            _check_keys(data[section], known, f"{section}.", shown)
+    features = data.get("audio", {}).get("features")
+    if isinstance(features, dict):
+        _check_keys(features, _field_names(FeatureConfig), "audio.features.", shown)
+    try:
+        return ModelConfig.from_dict(data)
+    except KeyError as e:
+        raise ConfigError(f"{shown} lacks the key {e.args[0]!r}: {fix}") from None
+    except (TypeError, ValueError, AttributeError) as e:
+        raise ConfigError(f"{shown}: {e}: {fix}") from None
+
+
+def _check_keys(d: dict[str, Any], known: tuple[str, ...], where: str, shown: str) -> None:
+    unknown = sorted(set(d) - set(known))
+    if unknown:
+        raise ConfigError(f"{shown}: unknown key {where + unknown[0]!r}"
+                          f"{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; the known keys "
+                          f"{f'of {where[:-1]!r} ' if where else ''}are {', '.join(sorted(known))}: "
+                          "remove or rename it")

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
+from clapsearch.errors import ConfigError, UserError, WeightsError
+from clapsearch.model.checkpoint import load_safetensors
 from clapsearch.model.clap import ClapModel
 from clapsearch.model.config import ModelConfig, load_config
+from clapsearch.paths import display_path
 from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.model.towers.mlp_head import MlpHead
 from clapsearch.model.zoo.registry import PUBLISHED, models_cache_dir
@@ -58,11 +61,19 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
     folder = resolve_model_dir(name_or_path)
     config = load_config(folder if folder else name_or_path)
     if pretrained and folder is None and str(name_or_path) in PUBLISHED:
-        raise ValueError(
+        raise ConfigError(
             f"no weights for {name_or_path!r} yet: convert the publisher's file with 'clapsearch convert "
             f"{PUBLISHED[str(name_or_path)].file}', or fetch it with 'clapsearch models --download {name_or_path}'"
         )
-    model = build_model(config, pretrained, root=folder)
+    config_file = _config_file(name_or_path, folder)
+    try:
+        model = build_model(config, pretrained, root=folder)
+    except ValueError as e:
+        if config_file is None or isinstance(e, UserError):
+            raise  # a built-in config that does not build is a bug; a UserError names its own path
+        # the towers' constructors reject what the user's config asks for (a tower, a size, a frequency)
+        raise ConfigError(f"{display_path(str(config_file))}: {e}: fix the config, or save the model again"
+                          ) from None
     if folder is not None and (folder / WEIGHTS_FILE).is_file():
         load_weights(model, folder / WEIGHTS_FILE)
         model.clip_logit_scale_()
@@ -70,6 +81,14 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
         log.warning("no trained heads found for 'default': embeddings are from random projection heads")
     model.source = str(folder) if folder else str(name_or_path)  # type: ignore[attr-defined]
     return model.to(device).eval()
+
+
+def _config_file(name_or_path: str | Path, folder: Path | None) -> Path | None:
+    """Return the user's config file behind a model (a saved folder's config.json, or a .json), or None for a built-in."""
+    if folder is not None:
+        return None if folder.parent == SHIPPED_DIR else folder / "config.json"
+    path = Path(name_or_path)
+    return path if path.suffix == ".json" and path.is_file() else None
 
 
 def trainable_state(model: ClapModel) -> dict[str, torch.Tensor]:
@@ -85,13 +104,19 @@ def trainable_state(model: ClapModel) -> dict[str, torch.Tensor]:
 
 def load_weights(model: ClapModel, path: Path) -> None:
     """Load a saved state into the model, failing on any tensor that does not fit."""
-    state = load_file(str(path))
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    state = load_safetensors(path)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as e:  # a tensor of the wrong shape: weights saved for another config
+        raise WeightsError(f"weights {display_path(str(path))} do not fit model {model.config.name!r} "
+                           f"({str(e).strip().splitlines()[-1].strip()}): save or convert the model again, with "
+                           "its config.json beside its weights") from None
     frozen = set(model.state_dict()) - set(trainable_state(model))
     missing = [k for k in missing if k not in frozen]
     if missing or unexpected:
-        raise ValueError(f"weights {path} do not fit model {model.config.name!r}: "
-                         f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+        raise WeightsError(f"weights {display_path(str(path))} do not fit model {model.config.name!r}: "
+                           f"missing {missing[:5]}, unexpected {unexpected[:5]}; save or convert the model again, "
+                           "with its config.json beside its weights")
 
 
 def save_model(model: ClapModel, folder: str | Path, provenance: dict[str, Any] | None = None) -> Path:

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from clapsearch.audio.features import LogMel
+from clapsearch.errors import MissingPackageError, WeightsError
 from clapsearch.model.checkpoint import load_torch_checkpoint
 from clapsearch.model.config import AudioConfig
 from clapsearch.model.towers.cnn import Cnn14, EmbeddingNet, TinyCnn
@@ -54,7 +55,7 @@ def aisfx_checkpoint_path() -> Path:
     try:
         import aisfx
     except ImportError as e:
-        raise RuntimeError(
+        raise MissingPackageError(
             "the default model's audio tower needs the 'aisfx' package: pip install --no-deps aisfx==0.1.2"
         ) from e
     return Path(aisfx.__file__).resolve().parent / "models" / "checkpoint.pth"
@@ -81,7 +82,8 @@ def build_audio_tower(cfg: AudioConfig, pretrained: bool = True) -> AudioTower:
             state = state.get("model", state)
             missing, unexpected = net.load_state_dict(state, strict=False)
             if missing:
-                raise ValueError(f"CNN14 weights {cfg.weights} lack {len(missing)} tensors, e.g. {missing[:3]}")
+                raise WeightsError(f"CNN14 weights {display_path(str(cfg.weights))} lack {len(missing)} tensors, "
+                                   f"e.g. {missing[:3]}: give the PANNs Cnn14 checkpoint (audio.weights)")
             log.info("CNN14: ignored %d tensors not used for embeddings", len(unexpected))
     elif cfg.tower == "tiny":
         net = TinyCnn(cfg.width)

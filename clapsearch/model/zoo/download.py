@@ -1,7 +1,7 @@
 """Optional: fetch a published checkpoint and its tokenizer from the publisher's hub, then convert it.
 
 Runs only when a user asks (`clapsearch models --download NAME`), never in tests; plain urllib, so it
-needs no extra package. Files land in the cache (CLAPSEARCH_CACHE or ~/.cache/clapsearch).
+needs no extra package. Files land in the cache (see registry.user_cache_dir).
 """
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ import logging
 import urllib.request
 from pathlib import Path
 
+from clapsearch.errors import UserError
 from clapsearch.model.zoo.registry import HF, models_cache_dir, published_model
 
 log = logging.getLogger(__name__)
+
+
+class DownloadError(UserError, RuntimeError):
+    """A published file that could not be fetched (no network, a moved URL); a local copy can be converted."""
 
 
 def fetch(url: str, dest: Path) -> Path:
@@ -27,8 +32,8 @@ def fetch(url: str, dest: Path) -> Path:
                 out.write(block)
     except OSError as e:
         part.unlink(missing_ok=True)
-        raise RuntimeError(f"cannot download {url}: {e} (no network? convert a local copy with "
-                           f"'clapsearch convert FILE')") from e
+        raise DownloadError(f"cannot download {url}: {e} (no network? convert a local copy with "
+                            f"'clapsearch convert FILE')") from e
     part.replace(dest)
     return dest
 
