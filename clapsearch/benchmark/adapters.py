@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clapsearch.audio.decode import AUDIO_EXTENSIONS
+from clapsearch.errors import DataError, DataNotFound, OptionError
 from clapsearch.benchmark.tasks import CaptionSet, Clip, LabelledSet
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -17,7 +18,7 @@ RAVDESS_EMOTIONS = {"01": "neutral", "02": "calm", "03": "happy", "04": "sad", "
 def _root(root: str | Path) -> Path:
     path = Path(root).expanduser().resolve()
     if not path.is_dir():
-        raise ValueError(f"data set root {root} is not a folder")
+        raise DataNotFound(f"data set root {root} is not a folder: give --root the folder that holds the data set")
     return path
 
 
@@ -33,25 +34,26 @@ def _read_csv(path: Path, required: tuple[str, ...], task: str) -> list[dict[str
         header = [h.strip() for h in reader.fieldnames or []]
         missing = [c for c in required if c not in header]
         if missing:
-            raise ValueError(f"{task}: {path} lacks column(s) {', '.join(missing)} (has: {', '.join(header)})")
+            raise DataError(f"{task}: {path} lacks column(s) {', '.join(missing)} (has: {', '.join(header)})")
         return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
 
 
 def _existing(paths: list[Path], task: str, expected: str) -> list[Path]:
     missing = [p for p in paths if not p.is_file()]
     if missing:
-        raise ValueError(f"{task}: {len(missing)} audio file(s) named by the metadata are missing, e.g. "
-                         f"{missing[0]} (expected {expected})")
+        raise DataError(f"{task}: {len(missing)} audio file(s) named by the metadata are missing, e.g. "
+                        f"{missing[0]} (expected {expected})")
     return paths
 
 
 def _labelled(task: str, root: Path, clips: list[Clip], expected: str, multi_label: bool = False,
               class_groups: dict[str, str] | None = None) -> LabelledSet:
     if not clips:
-        raise ValueError(f"{task}: no labelled audio found under {root} (expected {expected})")
+        raise DataError(f"{task}: no labelled audio found under {root} (expected {expected})")
     classes = sorted({lab for c in clips for lab in c.labels})
     if len(classes) < 2:
-        raise ValueError(f"{task}: found only class {classes} under {root}; classification needs at least two")
+        raise DataError(f"{task}: found only class {classes} under {root}; classification needs at least two "
+                        "(check --root and the task)")
     return LabelledSet(task, root, clips, classes, multi_label, class_groups or {})
 
 
@@ -61,7 +63,7 @@ def load_esc50(root: str | Path, esc10: bool = False) -> LabelledSet:
     expected = "audio/<filename> and meta/esc50.csv with columns filename, fold, category, esc10"
     meta = root / "meta" / "esc50.csv"
     if not meta.is_file():
-        raise ValueError(f"esc50: no {meta} (expected {expected})")
+        raise DataError(f"esc50: no {meta} (expected {expected})")
     rows = _read_csv(meta, ("filename", "fold", "category"), "esc50")
     if esc10:
         rows = [r for r in rows if r.get("esc10", "").lower() == "true"]
@@ -76,7 +78,7 @@ def load_us8k(root: str | Path) -> LabelledSet:
     expected = "audio/foldN/*.wav and metadata/UrbanSound8K.csv"
     meta = root / "metadata" / "UrbanSound8K.csv"
     if not meta.is_file():
-        raise ValueError(f"us8k: no {meta} (expected {expected})")
+        raise DataError(f"us8k: no {meta} (expected {expected})")
     rows = _read_csv(meta, ("slice_file_name", "fold", "class"), "us8k")
     paths = _existing([root / "audio" / f"fold{r['fold']}" / r["slice_file_name"] for r in rows], "us8k", expected)
     clips = [Clip(str(p), (r["class"],), fold=int(r["fold"])) for p, r in zip(paths, rows)]
@@ -98,7 +100,7 @@ def load_gtzan(root: str | Path) -> LabelledSet:
     for name in ("genres", "genres_original", "Data/genres_original"):
         if (root / name).is_dir():
             return load_folder(root / name, "gtzan")
-    raise ValueError(f"gtzan: no genres/ folder under {root} (expected genres/<genre>/*.wav)")
+    raise DataError(f"gtzan: no genres/ folder under {root} (expected genres/<genre>/*.wav)")
 
 
 def load_gtzan_ms(root: str | Path) -> LabelledSet:
@@ -109,7 +111,7 @@ def load_gtzan_ms(root: str | Path) -> LabelledSet:
     for label in ("music", "speech"):
         folders = [d for d in sorted(root.iterdir()) if d.is_dir() and d.name.lower().startswith(label)]
         if not folders:
-            raise ValueError(f"gtzan-ms: no {label}* folder under {root} (expected {expected})")
+            raise DataError(f"gtzan-ms: no {label}* folder under {root} (expected {expected})")
         clips += [Clip(str(p), (label,)) for p in _audio_in(folders[0])]
     return _labelled("gtzan-ms", root, clips, expected)
 
@@ -145,7 +147,7 @@ def load_speaker_count(root: str | Path) -> LabelledSet:
     data = load_folder(root, "speaker-count")
     bad = [c for c in data.classes if not c.isdigit()]
     if bad:
-        raise ValueError(f"speaker-count: folders must be named by the number of speakers, got {bad[:3]}")
+        raise DataError(f"speaker-count: folders must be named by the number of speakers, got {bad[:3]}")
     return data
 
 
@@ -172,7 +174,7 @@ def load_csv(root: str | Path, csv_path: str | Path | None = None) -> LabelledSe
     if csv_path is None:
         found = [root / "labels.csv"] if (root / "labels.csv").is_file() else sorted(root.glob("*.csv"))
         if len(found) != 1:
-            raise ValueError(f"csv: {'no' if not found else 'several'} CSV file(s) in {root} (expected {expected})")
+            raise DataError(f"csv: {'no' if not found else 'several'} CSV file(s) in {root} (expected {expected})")
         csv_path = found[0]
     csv_path = Path(csv_path)
     rows = _read_csv(csv_path, ("filename", "label"), "csv")
@@ -188,12 +190,12 @@ def load_csv(root: str | Path, csv_path: str | Path | None = None) -> LabelledSe
         group = (r.get("group") or None) if has_group else None
         for lab in labels:
             if has_group and class_groups.setdefault(lab, group or "") != (group or ""):
-                raise ValueError(f"csv: label {lab!r} is in groups {class_groups[lab]!r} and {group!r} in {csv_path}; "
-                                 f"give it one group (or rename one)")
+                raise DataError(f"csv: label {lab!r} is in groups {class_groups[lab]!r} and {group!r} in {csv_path}; "
+                                f"give it one group (or rename one)")
         clips.append(Clip(str(path), labels, group=group))
     if missing:
-        raise ValueError(f"csv: {len(missing)} file(s) in {csv_path} not found beside it or in audio/, "
-                         f"e.g. {missing[0]}")
+        raise DataError(f"csv: {len(missing)} file(s) in {csv_path} not found beside it or in audio/, "
+                        f"e.g. {missing[0]}")
     multi = any(len(c.labels) > 1 for c in clips)
     return _labelled("csv", root, clips, expected, multi_label=multi, class_groups=class_groups if has_group else None)
 
@@ -224,7 +226,7 @@ def _caption_csv(root: Path, column: str, task: str, expected: str) -> Path:
             header = next(csv.reader(f), [])
         if column in [h.strip() for h in header]:
             return p
-    raise ValueError(f"{task}: no caption CSV under {root} (expected {expected})")
+    raise DataError(f"{task}: no caption CSV under {root} (expected {expected})")
 
 
 def load_clotho(root: str | Path, csv_path: str | Path | None = None) -> CaptionSet:
@@ -242,8 +244,8 @@ def load_clotho(root: str | Path, csv_path: str | Path | None = None) -> Caption
             continue
         pairs += [(p, r[k]) for k in sorted(r) if k.startswith("caption_") and r[k]]
     if missing or not pairs:
-        raise ValueError(f"clotho: {len(missing)} file(s) named in {path} not found under {root}"
-                         + (f", e.g. {missing[0]}" if missing else "") + f" (expected {expected})")
+        raise DataError(f"clotho: {len(missing)} file(s) named in {path} not found under {root}"
+                        + (f", e.g. {missing[0]}" if missing else "") + f" (expected {expected})")
     return _caption_set("clotho", root, pairs)
 
 
@@ -265,7 +267,7 @@ def load_audiocaps(root: str | Path, csv_path: str | Path | None = None) -> Capt
         if p is not None and r["caption"]:
             pairs.append((p, r["caption"]))
     if not pairs:
-        raise ValueError(f"audiocaps: none of the {len(rows)} clips of {path} found under {root} (expected {expected})")
+        raise DataError(f"audiocaps: none of the {len(rows)} clips of {path} found under {root} (expected {expected})")
     return _caption_set("audiocaps", root, pairs)
 
 
@@ -279,7 +281,7 @@ LOADERS: dict[str, Callable[..., LabelledSet | CaptionSet]] = {
 def load_task(task: str, root: str | Path, esc10: bool = False) -> LabelledSet | CaptionSet:
     """Return the data set of a task read from root; ValueError naming the expected layout when it does not fit."""
     if task not in LOADERS:
-        raise ValueError(f"unknown benchmark task {task!r}: use one of {', '.join(LOADERS)} or 'all'")
+        raise OptionError(f"unknown benchmark task {task!r}: use one of {', '.join(LOADERS)} or 'all'")
     if esc10 and task != "esc50":
-        raise ValueError("--esc10 applies to the esc50 task only")
+        raise OptionError("--esc10 applies to the esc50 task only: leave it out, or run the esc50 task")
     return load_esc50(root, esc10=True) if esc10 else LOADERS[task](root)

@@ -5,7 +5,6 @@ import hashlib
 import logging
 import os
 import re
-import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,11 +13,10 @@ import numpy as np
 from clapsearch.indexer import IndexSummary, Progress, index_paths
 from clapsearch.indexer.scan import scan
 from clapsearch.model.factory import WEIGHTS_FILE, resolve_model_dir
+from clapsearch.model.zoo.registry import user_cache_dir
 from clapsearch.search import SearchEngine
 
 log = logging.getLogger(__name__)
-
-CACHE_FOLDER = ".clapsearch-bench"
 
 
 def model_cache_key(model: str) -> str:
@@ -37,33 +35,19 @@ def model_cache_key(model: str) -> str:
     return f"{name}-{h.hexdigest()[:8]}"
 
 
-def _writable(folder: Path) -> bool:
-    """Whether a cache may go inside folder: its mode allows writing and a write succeeds.
-
-    The mode bits are checked first because root writes into r-x folders anyway: a data set its owner made
-    read-only stays untouched.
-    """
-    try:
-        any_write = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
-        if not os.stat(folder).st_mode & any_write or not os.access(folder, os.W_OK):
-            return False
-        (folder / CACHE_FOLDER).mkdir(exist_ok=True)
-        probe = folder / CACHE_FOLDER / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-        return True
-    except OSError:
-        return False
-
-
 def default_index_dir(root: str | Path, model: str) -> Path:
-    """Return <root>/.clapsearch-bench/<model>, or ~/.cache/clapsearch/bench/<root name-hash>/<model> if read-only."""
+    """Return the index cache of a data set and model: <user cache>/bench/<data set>-<hash>, never inside the data.
+
+    The hash covers the resolved data set path and the model's identity (name, config and weights), so two data
+    sets of the same name, or a retrained model, never share an index. A data set folder is left as it was:
+    it may be read-only, shared, or under version control.
+    """
     root = Path(root).resolve()
-    key = model_cache_key(model)
-    if _writable(root):
-        return root / CACHE_FOLDER / key
-    digest = hashlib.sha1(str(root).encode()).hexdigest()[:12]
-    return Path.home() / ".cache" / "clapsearch" / "bench" / f"{root.name}-{digest}" / key
+    where = str(Path(model).resolve()) if Path(model).exists() else model  # an index records its model's path
+    identity = f"{root}\n{where}\n{model_cache_key(model)}"
+    digest = hashlib.sha1(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", root.name) or "data"
+    return user_cache_dir() / "bench" / f"{name}-{digest}"
 
 
 def _index_roots(paths: Sequence[str]) -> list[str]:

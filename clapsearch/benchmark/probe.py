@@ -20,6 +20,7 @@ from clapsearch.audio import iter_windows, probe
 from clapsearch.benchmark.indexing import default_index_dir, index_clips, open_engine
 from clapsearch.benchmark.tasks import BenchResult, LabelledSet
 from clapsearch.benchmark.zeroshot import classification_result
+from clapsearch.errors import DataError
 from clapsearch.indexer import Progress
 from clapsearch.search import SearchEngine
 
@@ -135,7 +136,8 @@ def run_probe(data: LabelledSet, protocol: str, model: str = "default", index_di
         y = np.array([index[data.clips[r].labels[0]] for r in rows])
     folds = np.array(data.folds())[rows]
     if len(set(folds.tolist())) < 2:
-        raise ValueError(f"{data.task}: {protocol} needs at least two folds, found {sorted(set(folds.tolist()))}")
+        raise DataError(f"{data.task}: {protocol} needs at least two folds, found {sorted(set(folds.tolist()))} "
+                        f"under {data.root}: use --protocol zeroshot, or a data set with folds")
     logits = np.zeros((len(rows), len(data.classes)), dtype=np.float32)
     fold_scores: dict[str, float] = {}
     for k, fold in enumerate(sorted(set(folds.tolist()))):

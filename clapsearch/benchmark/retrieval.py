@@ -10,6 +10,7 @@ import numpy as np
 from clapsearch.benchmark.indexing import default_index_dir, index_clips, open_engine, score_matrix
 from clapsearch.benchmark.metrics import relevant_ranks, retrieval_metrics
 from clapsearch.benchmark.tasks import BenchResult, CaptionSet
+from clapsearch.errors import DataError
 from clapsearch.indexer import Progress
 
 HEADLINE = "t2a_mAP@10"
@@ -42,7 +43,8 @@ def run_retrieval(data: CaptionSet, model: str = "default", index_dir: str | Pat
     sim = score_matrix(engine, text, data.clips)  # (captions, clips)
     kept = [j for j in range(len(data.clips)) if not np.isnan(sim[:, j]).any()]
     if not kept:
-        raise ValueError(f"{data.task}: none of the {len(data.clips)} clips could be indexed")
+        raise DataError(f"{data.task}: none of the {len(data.clips)} clips under {data.root} could be indexed: check "
+                        "that they are audio files clapsearch can decode")
     new_index = {j: i for i, j in enumerate(kept)}
     queries = [q for q, c in enumerate(data.caption_clip) if c in new_index]
     sub = sim[np.ix_(queries, kept)]

@@ -11,6 +11,7 @@ from clapsearch.benchmark.probe import run_probe
 from clapsearch.benchmark.retrieval import run_retrieval
 from clapsearch.benchmark.tasks import PROTOCOLS, BenchResult, CaptionSet, task_for_folder
 from clapsearch.benchmark.zeroshot import run_zero_shot
+from clapsearch.errors import DataError, DataNotFound, OptionError
 from clapsearch.indexer import Progress
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,15 @@ class RunOptions:
 def run_task(task: str, root: str | Path, opts: RunOptions, index_dir: str | Path | None = None) -> BenchResult:
     """Load a task's data from root and run it under opts.protocol."""
     if opts.protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {opts.protocol!r}: use {', '.join(PROTOCOLS)}")
+        raise OptionError(f"unknown protocol {opts.protocol!r}: use {', '.join(PROTOCOLS)}")
     if opts.epochs < 1:
-        raise ValueError(f"--epochs must be at least 1, got {opts.epochs}")
+        raise OptionError(f"--epochs must be at least 1, got {opts.epochs}")
     data = load_task(task, root, esc10=opts.esc10)
     common = {"model": opts.model, "index_dir": index_dir, "device": opts.device, "workers": opts.workers,
               "on_progress": opts.on_progress}
     if isinstance(data, CaptionSet):
         if opts.protocol != "zeroshot":
-            raise ValueError(f"{task} is a retrieval task: only --protocol zeroshot applies")
+            raise OptionError(f"{task} is a retrieval task: only --protocol zeroshot applies")
         result = run_retrieval(data, **common)  # type: ignore[arg-type]
     elif opts.protocol == "zeroshot":
         result = run_zero_shot(data, prompts=opts.prompts, **common)  # type: ignore[arg-type]
@@ -57,15 +58,15 @@ def discover(data_root: str | Path) -> list[tuple[str, Path]]:
     """
     root = Path(data_root).expanduser()
     if not root.is_dir():
-        raise ValueError(f"data root {data_root} is not a folder")
+        raise DataNotFound(f"data root {data_root} is not a folder: give --root the folder that holds the data sets")
     found = []
     for d in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         task = task_for_folder(d.name) or ("csv" if (d / "labels.csv").is_file() else None)
         if task:
             found.append((task, d))
     if not found:
-        raise ValueError(f"no data set found under {data_root}: expected sub-folders named esc50*, us8k*, gtzan*, "
-                         f"fsdd*, ravdess*, clotho*, audiocaps*, or with a labels.csv")
+        raise DataError(f"no data set found under {data_root}: expected sub-folders named esc50*, us8k*, gtzan*, "
+                        f"fsdd*, ravdess*, clotho*, audiocaps*, or with a labels.csv")
     return found
 
 

@@ -5,6 +5,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clapsearch.errors import OptionError
+
 SOUND_PROMPT = "this is a sound of {label}"
 
 # Prompt templates as in the CLAP paper (Elizalde et al. 2022, table 2 set-up).
@@ -83,7 +85,7 @@ def label_text(label: str) -> str:
 def render_prompt(template: str, label: str) -> str:
     """Fill a template's {label} (or {n}, or {}) with the class name as text."""
     if not any(k in template for k in ("{label}", "{n}", "{}")):
-        raise ValueError(f"prompt template {template!r} has no {{label}} placeholder, e.g. 'a sound of {{label}}'")
+        raise OptionError(f"prompt template {template!r} has no {{label}} placeholder, e.g. 'a sound of {{label}}'")
     text = label_text(label)
     return template.replace("{label}", text).replace("{n}", text).replace("{}", text)
 

@@ -13,6 +13,7 @@ from clapsearch.benchmark.metrics import (accuracy, confusion_matrix, mean_avera
                                          softmax)
 from clapsearch.benchmark.tasks import (DEFAULT_PROMPTS, SOUND_PROMPT, BenchResult, CaptionSet, LabelledSet,
                                        render_prompt)
+from clapsearch.errors import DataError
 from clapsearch.indexer import Progress
 
 
@@ -99,8 +100,9 @@ def run_zero_shot(data: LabelledSet, model: str = "default", index_dir: str | Pa
     cos = score_matrix(engine, text, paths).T  # (clips, classes)
     rows = [i for i in range(len(paths)) if not np.isnan(cos[i]).any()]
     if not rows:
-        raise ValueError(f"{data.task}: none of the {len(paths)} clips could be indexed (skipped: "
-                         f"{summary.skipped[0]['reason'] if summary.skipped else 'unknown'})")
+        raise DataError(f"{data.task}: none of the {len(paths)} clips under {data.root} could be indexed (skipped: "
+                        f"{summary.skipped[0]['reason'] if summary.skipped else 'unknown'}): check that they are "
+                        "audio files clapsearch can decode")
     scale = float(engine.encoder.model.scale().item())
     out = classification_result(data, scale * cos[rows], rows)
     return BenchResult(data.task, model, "zeroshot", len(rows), out.metric, out.value, per_class=out.per_class,

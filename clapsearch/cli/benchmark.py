@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from clapsearch.cli.common import console, err_console, user_errors
+from clapsearch.errors import DataError
 
 TASK_HELP = ("esc50, us8k, gtzan, gtzan-ms, fsdd, ravdess, folder, csv, speaker-count, clotho, audiocaps, "
              "or 'all' (every data set found under --root)")
@@ -20,8 +21,8 @@ def benchmark(
     task: str = typer.Argument(..., help=f"The task: {TASK_HELP}."),
     root: Path = typer.Option(..., "--root", help="The data set folder (for 'all': the folder of data sets)."),
     model: str = typer.Option("default", "--model", help="Model name or folder."),
-    index_dir: Path = typer.Option(None, "--index", help="Index folder for the clips (default: a cache beside "
-                                   "the data, or ~/.cache/clapsearch/bench if the data is read-only)."),
+    index_dir: Path = typer.Option(None, "--index", help="Index folder for the clips (default: a cache under "
+                                   "~/.cache/clapsearch/bench; the data set's folder is never written)."),
     json_file: Path = typer.Option(None, "--json", help="Write the result as JSON to this file ('all': a list)."),
     plot: Path = typer.Option(None, "--plot", help="Write a PNG: confusion matrix (or per-class bars)."),
     prompts: list[str] = typer.Option(None, "--prompt", help="Prompt template with {label}; repeat to ensemble."),
@@ -43,7 +44,7 @@ def benchmark(
             results, notes = run_all(root, opts, index_dir,
                                      on_task=lambda t, f: err_console.print(f"[bold]{f.name}[/] ({t})"))
             if not results:
-                raise ValueError("no task could run: " + "; ".join(notes))
+                raise DataError(f"no task could run under {root}: " + "; ".join(notes))
             path = write_report(results, report, notes)
         else:
             results, notes = [run_task(task, root, opts, index_dir)], []

@@ -45,8 +45,8 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-        raise
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise  # an exit the command chose, with its own code and message
     except UserError as e:
         _fail(str(e))
     except ArgumentError as e:

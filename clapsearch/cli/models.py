@@ -41,18 +41,19 @@ def models(
             folder = fetch_model(download)
         console.print(f"[green]ready[/] {download} -> {folder}; use it with --model {download}")
         return
-    table = Table(title="models")
-    table.add_column("name", no_wrap=True)
-    for col in ("params", "licence", "rate", "clip", "dim", "zero-shot (paper)", "weights", "description"):
-        table.add_column(col, overflow="fold" if col == "weights" else "ellipsis")
-    for name in available_configs():
-        cfg = load_config(name)
-        published = PUBLISHED.get(name)
-        count = parameter_count(name)
-        folder = resolve_model_dir(name)
-        weights = str(folder) if folder else ("not yet" if published else "-")
-        table.add_row(name, f"{count / 1e6:.1f} M" if count else "?", published.licence if published else "-",
-                      f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
-                      ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",
-                      weights, cfg.description)
+    with user_errors():
+        table = Table(title="models")
+        table.add_column("name", no_wrap=True)
+        for col in ("params", "licence", "rate", "clip", "dim", "zero-shot (paper)", "weights", "description"):
+            table.add_column(col, overflow="fold" if col == "weights" else "ellipsis")
+        for name in available_configs():
+            cfg = load_config(name)
+            published = PUBLISHED.get(name)
+            count = parameter_count(name)
+            folder = resolve_model_dir(name)
+            weights = str(folder) if folder else ("not yet" if published else "-")
+            table.add_row(name, f"{count / 1e6:.1f} M" if count else "?", published.licence if published else "-",
+                          f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
+                          ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",
+                          weights, cfg.description)
     console.print(table)

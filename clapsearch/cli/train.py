@@ -57,8 +57,8 @@ def train(
     label_templates: list[str] = typer.Option(
         ["this is a sound of {label}", "the sound of {label}"], "--label-template",
         help="Caption made from a clip's label, added to its captions (repeatable; 'none' for none)."),
-    cache_dir: Path = typer.Option(Path.home() / ".cache" / "clapsearch" / "features", "--cache",
-                                   help="Feature cache folder (frozen towers)."),
+    cache_dir: Path = typer.Option(None, "--cache", help="Feature cache folder (frozen towers; default: "
+                                                         "~/.cache/clapsearch/features)."),
 ) -> None:
     """Train a model (heads only when the config freezes the towers) and save it to --out."""
     from clapsearch.trainer import TrainConfig, parse_evaluator
@@ -68,16 +68,20 @@ def train(
         err_console.print("[bold red]error:[/] give --data MANIFEST and --steps N or --epochs N "
                           "(or --resume DIR to continue a run with its own settings)")
         raise typer.Exit(2)
-    cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                      warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device, amp=amp,
-                      workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
-                      holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout,
-                      audio_centre=audio_centre, ema=ema,
-                      soft_targets=soft_targets, soft_temperature=soft_temperature, select=select,
-                      cache_dir=str(cache_dir),
-                      label_templates=tuple(t for t in label_templates if t.lower() != "none"))
     command = "clapsearch " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with user_errors():
+        if cache_dir is None:
+            from clapsearch.model.zoo.registry import user_cache_dir
+
+            cache_dir = user_cache_dir() / "features"
+        cfg = TrainConfig(steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                          warmup=warmup, grad_accum=grad_accum, eval_every=eval_every, seed=seed, device=device,
+                          amp=amp, workers=workers, crops=crops, label_aware=label_aware, group_power=group_power,
+                          holdout=holdout, mix=mix, mask_background=mask_background, dropout=dropout,
+                          audio_centre=audio_centre, ema=ema,
+                          soft_targets=soft_targets, soft_temperature=soft_temperature, select=select,
+                          cache_dir=str(cache_dir),
+                          label_templates=tuple(t for t in label_templates if t.lower() != "none"))
         evaluators = {spec: parse_evaluator(spec, cache_dir) for spec in evals}
         columns = (TextColumn("[bold]training"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from clapsearch.errors import DataError, DataNotFound
+
 log = logging.getLogger(__name__)
 
 
@@ -99,7 +101,7 @@ def read_jsonl(path: Path) -> Iterator[Clip]:
     """Yield the clips of a JSONL manifest; raises ValueError naming the bad line."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"manifest {path} does not exist; build it with `clapsearch data debian --out DIR`")
+        raise DataNotFound(f"manifest {path} does not exist; build it with `clapsearch data debian --out DIR`")
     with path.open(encoding="utf-8") as fh:
         for i, line in enumerate(fh, 1):
             line = line.strip()
@@ -108,7 +110,7 @@ def read_jsonl(path: Path) -> Iterator[Clip]:
             try:
                 yield Clip.from_dict(json.loads(line))
             except (ValueError, KeyError) as exc:
-                raise ValueError(f"{path}:{i}: not a manifest row ({exc}); fix or delete that line") from exc
+                raise DataError(f"{path}:{i}: not a manifest row ({exc}); fix or delete that line") from exc
 
 
 def merge_parts(out: Path) -> tuple[int, dict]:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from clapsearch.errors import MissingPackageError
+
 from .manifest import Clip, SourceStats
 
 SAMPLE_RATE = 44100
@@ -161,8 +163,8 @@ def build_font(font: Font, sf_path: Path, out: Path, synth_factory=None) -> tupl
         try:
             import tinysoundfont
         except ImportError as exc:
-            raise RuntimeError("rendering SoundFonts needs the 'tinysoundfont' package: "
-                               "pip install --no-deps tinysoundfont==0.3.7") from exc
+            raise MissingPackageError("rendering SoundFonts needs the 'tinysoundfont' package: "
+                                      "pip install --no-deps tinysoundfont==0.3.7") from exc
         synth_factory = lambda: tinysoundfont.Synth(samplerate=SAMPLE_RATE)  # noqa: E731
     t0 = time.time()
     synth = synth_factory()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from clapsearch.errors import OptionError
+
 
 @dataclass(frozen=True)
 class Pick:
@@ -47,8 +49,8 @@ class BatchSampler:
         limit = len(self.members) if label_aware else len(groups)
         self.batch_size = min(batch_size, limit)
         if self.batch_size < 2:
-            raise ValueError("only one label group in the training data: label-aware batches need two or more "
-                             "(use --no-label-aware)")
+            raise OptionError("only one label group in the training data: label-aware batches need two or more "
+                              "(use --no-label-aware)")
 
     def draw(self, step: int, micro: int = 0) -> list[Pick]:
         """Return the pairs of one (micro-)batch of this step."""

@@ -18,7 +18,9 @@ import torch
 
 from clapsearch.audio import AudioError, iter_windows, probe, segment_windows
 from clapsearch.audio.decode import AUDIO_EXTENSIONS
+from clapsearch.errors import DataError, DataNotFound, OptionError
 from clapsearch.model import ClapModel
+from clapsearch.model.zoo.registry import user_cache_dir
 from clapsearch.trainer.cache import FeatureCache
 
 log = logging.getLogger(__name__)
@@ -54,14 +56,15 @@ def load_labelled_set(path: str | Path) -> list[LabelledFile]:
             files = [LabelledFile(str(f), d.name.replace("_", " ")) for d in sorted(path.iterdir()) if d.is_dir()
                      for f in sorted(d.rglob("*")) if f.suffix.lower() in AUDIO_EXTENSIONS]
             if not files:
-                raise ValueError(f"dev set {path} has no labels.csv, meta/*.csv or class subfolders with audio")
+                raise DataError(f"dev set {path} has no labels.csv, meta/*.csv or class subfolders with audio: "
+                                "give --eval a labelled folder or CSV")
             return files
     if not path.is_file():
-        raise FileNotFoundError(f"dev set not found: {path}")
+        raise DataNotFound(f"dev set {path} not found: check the PATH in --eval KIND=PATH")
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if not rows or "filename" not in rows[0] or not ({"label", "category"} & set(rows[0])):
-        raise ValueError(f"dev set {path} needs CSV columns filename and label (or category)")
+        raise DataError(f"dev set {path} needs CSV columns filename and label (or category): fix its header")
     key = "label" if "label" in rows[0] else "category"
     return [LabelledFile(str(_find_audio(path, r["filename"])), r[key].replace("_", " "), r.get("group", ""))
             for r in rows]
@@ -91,7 +94,7 @@ class ClipEmbedder:
             except AudioError:
                 duration = 0.0
             items.append((f, [s for s, _ in segment_windows(duration, cfg.clip_seconds, cfg.hop_seconds)]))
-        cache = FeatureCache(self.cache_dir or Path.home() / ".cache" / "clapsearch" / "features", model)
+        cache = FeatureCache(self.cache_dir or user_cache_dir() / "features", model)
         feats, failed = cache.audio_features(items)
         if failed:
             log.warning("dev set: %d files cannot be decoded, e.g. %s", len(failed), next(iter(failed.items())))
@@ -171,7 +174,7 @@ class RetrievalEvaluator:
         self.prompt, self.k = prompt, k
         self.labels = sorted({f.label for f in self.files if not groups or f.group in groups})
         if not self.labels:
-            raise ValueError(f"dev set {path} has no labels in groups {list(groups)}")
+            raise DataError(f"dev set {path} has no labels in groups {list(groups)}: check groups= in --eval")
         self.embed = ClipEmbedder([f.path for f in self.files], cache_dir)
 
     def __call__(self, model: ClapModel) -> dict[str, float]:
@@ -193,7 +196,7 @@ def parse_evaluator(spec: str, cache_dir: str | Path | None = None) -> ZeroShotE
     e.g. `retrieval=data/gcompris?groups=animal,instrument&k=5&prompt=the sound of a {label}&name=gcompris`."""
     kind, sep, rest = spec.partition("=")
     if not sep or kind not in ("zeroshot", "retrieval"):
-        raise ValueError(f"evaluator {spec!r}: write zeroshot=PATH or retrieval=PATH (options after '?')")
+        raise OptionError(f"evaluator {spec!r}: write zeroshot=PATH or retrieval=PATH (options after '?')")
     path, _, query = rest.partition("?")
     options = dict(parse_qsl(query, keep_blank_values=False))
     name = options.pop("name", None) or Path(path).name.replace(".csv", "")
@@ -203,8 +206,11 @@ def parse_evaluator(spec: str, cache_dir: str | Path | None = None) -> ZeroShotE
             within_group=options.pop("within_group", "1") not in ("0", "false", "no"))
     else:
         groups = [g for g in options.pop("groups", "").split(",") if g]
-        ev = RetrievalEvaluator(path, name, options.pop("prompt", RETRIEVAL_PROMPT), int(options.pop("k", 5)),
-                                groups, cache_dir)
+        k = options.pop("k", "5")
+        if not k.isdigit() or int(k) < 1:
+            raise OptionError(f"evaluator {spec!r}: k must be a whole number of at least 1, got {k!r}")
+        ev = RetrievalEvaluator(path, name, options.pop("prompt", RETRIEVAL_PROMPT), int(k), groups, cache_dir)
     if options:
-        raise ValueError(f"evaluator {spec!r}: unknown options {sorted(options)}")
+        raise OptionError(f"evaluator {spec!r}: unknown options {sorted(options)}; known: name, prompt and "
+                          f"{'within_group' if kind == 'zeroshot' else 'groups, k'}")
     return ev

@@ -22,9 +22,12 @@ import torch
 
 from clapsearch.audio import iter_windows
 from clapsearch.encoder.encoder import resolve_device
+from clapsearch.errors import DataNotFound, OptionError
 from clapsearch.model import (ClapModel, ModelConfig, contrastive_loss, create_model, load_config, save_model,
                               semantic_targets)
+from clapsearch.model.checkpoint import load_torch_checkpoint
 from clapsearch.model.factory import trainable_state
+from clapsearch.model.zoo.registry import user_cache_dir
 from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.trainer.batching import BatchSampler
 from clapsearch.trainer.cache import FeatureCache, crop_starts
@@ -76,7 +79,7 @@ class TrainConfig:
     soft_targets: float = 0.0
     soft_temperature: float = 0.05
     select: str = ""  # metric(s) to keep the best model by (comma: mean); "": first metric of each evaluator
-    cache_dir: str = str(Path.home() / ".cache" / "clapsearch" / "features")
+    cache_dir: str = field(default_factory=lambda: str(user_cache_dir() / "features"))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,8 +163,9 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     if resume is not None:
         path = Path(resume) / CHECKPOINT if Path(resume).is_dir() else Path(resume)
         if not path.is_file():
-            raise FileNotFoundError(f"no checkpoint to resume from at {path}: it is written every --eval-every steps")
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+            raise DataNotFound(f"no checkpoint to resume from at {path}: give --resume the --out folder of a run "
+                               "that has saved one (it is written every --eval-every steps)")
+        checkpoint = load_torch_checkpoint(path)  # tensors and plain values only; a damaged file is a WeightsError
         # the interrupted run's settings and data, so that the result matches
         cfg = TrainConfig.from_dict(checkpoint["train"])
         config, manifests = checkpoint["source"], checkpoint["manifests"]
@@ -243,9 +247,9 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     autocast = (lambda: torch.autocast("cuda", dtype=amp_dtype)) if amp_dtype else nullcontext
 
     if not 0.0 <= cfg.ema < 1.0:
-        raise ValueError(f"ema must be in [0, 1), got {cfg.ema}")
+        raise OptionError(f"ema must be in [0, 1), got {cfg.ema}")
     if not 0.0 <= cfg.soft_targets < 1.0 or cfg.soft_temperature <= 0.0:
-        raise ValueError(f"soft targets need a weight in [0, 1) and a positive temperature, got "
+        raise OptionError(f"soft targets need a weight in [0, 1) and a positive temperature, got "
                          f"{cfg.soft_targets} and {cfg.soft_temperature}")
     ema_names = [n for n, p in model.named_parameters() if p.requires_grad]  # the order of `params`
     ema = [p.detach().clone() for p in params] if cfg.ema > 0 else None
@@ -255,7 +259,7 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     if checkpoint is not None:
         if ema is not None:
             if "ema" not in checkpoint:
-                raise ValueError("the checkpoint was written without --ema; resume it without --ema")
+                raise OptionError("the checkpoint was written without --ema; resume it without --ema")
             for name, e in zip(ema_names, ema):
                 e.copy_(checkpoint["ema"][name])
         optimizer.load_state_dict(checkpoint["optimizer"])

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from clapsearch.audio import AudioError, probe
+from clapsearch.errors import DataError, DataNotFound, OptionError
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,8 @@ def _rows(path: Path) -> list[dict[str, Any]]:
         with path.open(newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
             if not reader.fieldnames or "audio" not in reader.fieldnames or "caption" not in reader.fieldnames:
-                raise ValueError(f"manifest {path} must have CSV columns 'audio' and 'caption' "
-                                 f"(found {reader.fieldnames})")
+                raise DataError(f"manifest {path} must have CSV columns 'audio' and 'caption' "
+                                f"(found {reader.fieldnames})")
             return list(reader)
     rows = []
     with path.open(encoding="utf-8") as fh:
@@ -97,9 +98,9 @@ def _rows(path: Path) -> list[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{i}: not JSON ({e.msg}); fix or delete that line") from e
-            if "audio" not in row:
-                raise ValueError(f"{path}:{i}: row has no 'audio' field")
+                raise DataError(f"{path}:{i}: not JSON ({e.msg}); fix or delete that line") from e
+            if not isinstance(row, dict) or "audio" not in row:
+                raise DataError(f"{path}:{i}: row has no 'audio' field; fix or delete that line")
             rows.append(row)
     return rows
 
@@ -112,7 +113,7 @@ def read_manifest(path: str | Path) -> tuple[list[TrainClip], ManifestSummary]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"manifest not found: {path}")
+        raise DataNotFound(f"manifest {path} not found: check the --data path")
     by_audio: dict[str, TrainClip] = {}
     rows = _rows(path)
     for row in rows:
@@ -165,7 +166,7 @@ def load_manifests(paths: list[str | Path]) -> tuple[list[TrainClip], list[Manif
         log.warning("skipped %d of %d manifest clips (unreadable or uncaptioned)", len(skipped),
                     len(skipped) + len(clips))
     if not clips:
-        raise ValueError(f"no usable clips in {', '.join(map(str, paths))}: check the paths in the manifest")
+        raise DataError(f"no usable clips in {', '.join(map(str, paths))}: check the paths in the manifest")
     return clips, summaries, skipped
 
 
@@ -180,7 +181,7 @@ def split_holdout(clips: list[TrainClip], fraction: float) -> tuple[list[TrainCl
     held = [c for c in clips if bucket(c) < fraction]
     train = [c for c in clips if bucket(c) >= fraction]
     if not train:
-        raise ValueError(f"the held-out fraction {fraction} leaves no training clips")
+        raise OptionError(f"the held-out fraction {fraction} leaves no training clips: use a smaller --holdout")
     return train, held
 
 
