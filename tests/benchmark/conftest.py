@@ -51,3 +51,11 @@ def esc50_layout(tmp_path: Path) -> Path:
     (root / "meta").mkdir()
     (root / "meta" / "esc50.csv").write_text("\n".join(rows) + "\n")
     return root
+
+
+@pytest.fixture(autouse=True)
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's cache folder for this test ($XDG_CACHE_HOME/clapsearch under tmp_path): benchmark indexes go there."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.delenv("CLAPSEARCH_CACHE", raising=False)
+    return tmp_path / "xdg-cache" / "clapsearch"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from clapsearch.benchmark import RunOptions, load_task, run_task, write_report
@@ -87,17 +88,47 @@ def test_retrieval_and_probe_and_report(tmp_path: Path, folder_layout: Path, wri
     assert (tmp_path / "report-plots" / "clotho-zeroshot-metrics.png").is_file()
 
 
-def test_cache_goes_to_home_when_the_data_is_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = tmp_path / "ro"
-    data.mkdir()
-    assert default_index_dir(data, "tiny") == data / ".clapsearch-bench" / "tiny"
-    data.chmod(0o555)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder under root with its size and modification time (a folder's changes when entries come
+    or go)."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in [root, *root.rglob("*")]}
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o555], ids=["writable", "read-only"])
+def test_benchmark_leaves_the_data_set_as_it_was(mode: int, folder_layout: Path, user_cache: Path) -> None:
+    before = _tree(folder_layout)
+    folders = [folder_layout, *(p for p in folder_layout.rglob("*") if p.is_dir())]
+    for d in folders:
+        d.chmod(mode)
     try:
-        folder = default_index_dir(data, "tiny")
+        result = CliRunner().invoke(app, ["benchmark", "folder", "--root", str(folder_layout), "--model", "tiny",
+                                          "--workers", "0", "--device", "cpu"])
     finally:
-        data.chmod(0o755)
-    assert folder.parent.parent == tmp_path / "home" / ".cache" / "clapsearch" / "bench" and folder.name == "tiny"
+        for d in folders:
+            d.chmod(0o755)
+    assert result.exit_code == 0, result.output
+    assert _tree(folder_layout) == before  # nothing written, not even a cache folder made and removed again
+    (index,) = (user_cache / "bench").iterdir()
+    assert index.name.startswith("folder-set-") and (index / "metadata.sqlite").is_file()
+
+
+def test_the_index_cache_is_keyed_by_data_set_path_and_model(tmp_path: Path, user_cache: Path) -> None:
+    from clapsearch.model import create_model, save_model
+
+    a, b = tmp_path / "a" / "esc50", tmp_path / "b" / "esc50"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    index = default_index_dir(a, "tiny")
+    assert index.parent == user_cache / "bench" and index.name.startswith("esc50-")
+    assert default_index_dir(a, "tiny") == index
+    assert default_index_dir(b, "tiny") != index and default_index_dir(a, "paper") != index
+    model = create_model("tiny")
+    folder = save_model(model, tmp_path / "m")
+    first = default_index_dir(a, str(folder))
+    with torch.no_grad():
+        next(model.audio_head.parameters()).add_(1.0)
+    save_model(model, folder)  # retrained in place: a new index, not one that refuses the new weights
+    assert default_index_dir(a, str(folder)) not in (first, index)
 
 
 def test_cli_prints_one_red_line_for_a_wrong_layout(tmp_path: Path) -> None:

@@ -49,3 +49,36 @@ def test_sounds_like_this_file_ranks_the_similar_sound_first(tmp_path: Path) -> 
 def test_missing_index_is_explained(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no index at"):
         SearchEngine(tmp_path / "nothing", device="cpu")
+
+
+def test_query_audio_refuses_an_unusable_file_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clapsearch.audio import AudioError
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(lib / "tone.wav", tone(440, 1.0), 16000)
+    index_paths([lib], tmp_path / "idx", model="tiny", workers=0)
+    engine = SearchEngine(tmp_path / "idx", device="cpu")
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file should have been refused before this")
+
+    monkeypatch.setattr(engine.index.store, "vectors_of", no_work)
+    monkeypatch.setattr(engine.encoder, "embed_file", no_work)
+    (tmp_path / "letter.wav").write_text("not a recording\n" * 40)
+    for path, why in [(tmp_path / "gone.wav", "no such file"), (lib, "is a folder"),
+                      (tmp_path / "letter.wav", "not an audio file")]:
+        with pytest.raises(AudioError, match=why) as e:
+            engine.query_audio(path)
+        assert str(path) in str(e.value)
+
+
+def test_hits_show_their_path_as_printable_text() -> None:
+    import json
+
+    from clapsearch.search import Hit
+
+    hit = Hit("/music/caf\udce9.wav", 0.25, 1.0, 2.0)
+    assert hit.to_dict() == {"path": "/music/caf\\xe9.wav", "score": 0.25, "start": 1.0, "end": 2.0}
+    json.dumps(hit.to_dict()).encode("utf-8")  # no lone surrogate left to trip an encoder
+    assert Hit("/music/plain.wav", 0.25, 1.0, 2.0).to_dict()["path"] == "/music/plain.wav"

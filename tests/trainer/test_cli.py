@@ -23,3 +23,27 @@ def test_train_command_writes_a_model_folder(corpus: Path, tmp_path: Path, froze
 def test_train_command_needs_a_length(corpus: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["train", "--data", str(corpus), "--out", str(tmp_path / "m")])
     assert result.exit_code == 2
+
+
+def test_train_command_errors_are_one_line(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CLAPSEARCH_CACHE", raising=False)
+    base = ["train", "--config", "tiny", "--out", str(tmp_path / "m"), "--steps", "1"]
+    for extra, needles in [
+        (["--data", str(tmp_path / "none.jsonl")], ["manifest", "none.jsonl not found", "--data"]),
+        (["--data", str(corpus), "--eval", "retrieval=x?k=many"], ["k must be a whole number", "'many'"]),
+        (["--data", str(corpus), "--eval", "zeroshot=" + str(tmp_path / "dev")], ["dev set", "not found", "--eval"]),
+        (["--resume", str(tmp_path / "no-run")], ["no checkpoint to resume from", "no-run", "--resume"]),
+    ]:
+        result = CliRunner().invoke(app, base + extra)
+        lines = [ln for ln in result.output.splitlines() if ln.strip()]
+        assert result.exit_code == 1 and len(lines) == 1 and "Traceback" not in result.output, result.output
+        assert lines[0].startswith("error: ") and all(n in lines[0] for n in needles), lines[0]
+
+
+def test_the_feature_cache_defaults_to_the_user_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from clapsearch.trainer import TrainConfig
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("CLAPSEARCH_CACHE", raising=False)
+    assert TrainConfig().cache_dir == str(tmp_path / "xdg" / "clapsearch" / "features")

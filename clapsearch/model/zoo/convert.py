@@ -135,6 +135,10 @@ def convert_checkpoint(src: str | Path, to: str | Path | None = None, model: str
     folder with the text model's tokenizer files, copied beside the weights.
     """
     src = Path(src)
+    if not src.is_file():
+        raise WeightsError(f"checkpoint {display_path(str(src))} not found"
+                           f"{' (it is a folder)' if src.is_dir() else ''}: give the publisher's file, e.g. "
+                           "CLAP_weights_2023.pth or 630k-audioset-best.pt")
     if model is None:
         model = guess_model(src.name)
         if model is None:
