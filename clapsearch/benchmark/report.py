@@ -9,6 +9,7 @@ import numpy as np
 
 from clapsearch.benchmark.metrics import hubs
 from clapsearch.benchmark.tasks import BenchResult
+from clapsearch.paths import display_path
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -111,7 +112,7 @@ def write_report(results: Sequence[BenchResult], path: str | Path, notes: Sequen
             lines.append("")
             lines.append(", ".join(f"{k} {_fmt(v)}" for k, v in extra.items()))
         if r.skipped:
-            lines.append(f"\n{len(r.skipped)} clip(s) skipped by the indexer, e.g. {r.skipped[0]['path']}: "
+            lines.append(f"\n{len(r.skipped)} clip(s) skipped by the indexer, e.g. {display_path(r.skipped[0]['path'])}: "
                          f"{r.skipped[0]['reason']}")
         stem = f"{r.dataset or r.task}-{r.protocol}"
         found = hubs(r.confusion, r.classes) if r.confusion is not None and r.classes else []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clapsearch.errors import OptionError
+from clapsearch.paths import display_path
 
 SOUND_PROMPT = "this is a sound of {label}"
 
@@ -129,5 +130,6 @@ class BenchResult:
         out.update({k: round(v, 6) for k, v in self.metrics.items()})
         out["per_class"] = {k: round(v, 6) for k, v in self.per_class.items()}
         out.update({"classes": self.classes, "confusion": self.confusion, "prompts": self.prompts,
-                    "skipped": self.skipped, "index": self.index, "seconds": round(self.seconds, 3)})
+                    "skipped": [{**s, "path": display_path(s["path"])} for s in self.skipped],
+                    "index": display_path(self.index), "seconds": round(self.seconds, 3)})
         return out

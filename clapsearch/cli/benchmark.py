@@ -12,6 +12,7 @@ from rich.table import Table
 
 from clapsearch.cli.common import console, err_console, user_errors
 from clapsearch.errors import DataError
+from clapsearch.paths import display_path
 
 TASK_HELP = ("esc50, us8k, gtzan, gtzan-ms, fsdd, ravdess, folder, csv, speaker-count, clotho, audiocaps, "
              "or 'all' (every data set found under --root)")
@@ -55,7 +56,7 @@ def benchmark(
     for n in notes:
         console.print(f"[yellow]note:[/] {escape(n)}")
     if task == "all":
-        console.print(f"report written to {path}")
+        console.print(f"report written to {escape(display_path(str(path)))}")
     if json_file is not None:
         payload = [r.to_dict() for r in results] if task == "all" else results[0].to_dict()
         json_file.write_text(json.dumps(payload, indent=2) + "\n")
@@ -98,7 +99,7 @@ def _print_result(r) -> None:  # type: ignore[no-untyped-def]
         table.add_row("prompts", escape(" | ".join(r.prompts)))
     if r.skipped:
         first = r.skipped[0]
-        table.add_row("skipped", escape(f"{len(r.skipped)} (e.g. {first['path']}: {first['reason']})"))
+        table.add_row("skipped", escape(f"{len(r.skipped)} (e.g. {display_path(first['path'])}: {first['reason']})"))
     table.add_row("time", f"{r.seconds:.1f} s")
     console.print(table)
     if r.per_class:

@@ -4,8 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from clapsearch.cli.common import console, user_errors
+from clapsearch.paths import display_path
 
 
 def convert(
@@ -22,7 +24,8 @@ def convert(
 
     with user_errors():
         folder, report = convert_checkpoint(src, to, model, tokenizer)
-    console.print(f"[green]converted[/] {src} -> {folder} ({report.model}): {len(report.loaded)} tensors loaded, "
+    console.print(f"[green]converted[/] {escape(display_path(str(src)))} -> {escape(display_path(str(folder)))} "
+                  f"({report.model}): {len(report.loaded)} tensors loaded, "
                   f"{len(report.rebuilt)} rebuilt by clapsearch, {len(report.unused)} not used for embeddings")
     for key, value in report.checks.items():
         console.print(f"  {key}: {value:.3g}")

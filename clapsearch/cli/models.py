@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from clapsearch.cli.common import console, user_errors
+from clapsearch.paths import display_path
 
 
 def parameter_count(name: str) -> int | None:
@@ -39,7 +41,8 @@ def models(
 
         with user_errors():
             folder = fetch_model(download)
-        console.print(f"[green]ready[/] {download} -> {folder}; use it with --model {download}")
+        console.print(f"[green]ready[/] {download} -> {escape(display_path(str(folder)))}; use it with "
+                      f"--model {download}")
         return
     with user_errors():
         table = Table(title="models")
@@ -51,7 +54,7 @@ def models(
             published = PUBLISHED.get(name)
             count = parameter_count(name)
             folder = resolve_model_dir(name)
-            weights = str(folder) if folder else ("not yet" if published else "-")
+            weights = escape(display_path(str(folder))) if folder else ("not yet" if published else "-")
             table.add_row(name, f"{count / 1e6:.1f} M" if count else "?", published.licence if published else "-",
                           f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
                           ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
 from clapsearch.cli.common import console, err_console, user_errors
+from clapsearch.paths import display_path
 
 
 def train(
@@ -96,7 +98,7 @@ def train(
 
             result = run_training(config, data, out, cfg, resume=resume, evaluators=evaluators,
                                   progress=on_step, command=command)
-    table = Table(title=f"trained model in {result.out}", show_header=False)
+    table = Table(title=f"trained model in {escape(display_path(str(result.out)))}", show_header=False)
     table.add_row("steps", str(result.steps))
     table.add_row("best step", f"{result.best_step}" + (f" ({result.best_metric:.4f})" if result.best_metric is not None else ""))
     for k, v in result.metrics.items():
@@ -105,6 +107,7 @@ def train(
     table.add_row("time", f"{result.seconds:.1f} s")
     console.print(table)
     for s in result.skipped[:20]:
-        console.print(f"[yellow]skipped[/] {s.audio}: {s.reason}")
+        console.print(f"[yellow]skipped[/] {escape(display_path(s.audio))}: {escape(s.reason)}")
     if len(result.skipped) > 20:
-        console.print(f"[yellow]... and {len(result.skipped) - 20} more skipped (see {result.out}/skipped.json)[/]")
+        console.print(f"[yellow]... and {len(result.skipped) - 20} more skipped "
+                      f"(see {escape(display_path(str(result.out)))}/skipped.json)[/]")
