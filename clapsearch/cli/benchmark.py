@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clapsearch.cli.common import console, err_console, user_errors
+from clapsearch.cli.common import check_output_path, console, err_console, user_errors, writing
 from clapsearch.errors import DataError
 from clapsearch.paths import display_path
 
@@ -38,6 +38,10 @@ def benchmark(
     from clapsearch.benchmark import RunOptions, plot_result, run_all, run_task, write_report
 
     t0 = time.monotonic()
+    with user_errors():  # a typo in an output path is found before the run, not after it
+        outputs = {"--json": json_file, "--plot": plot, "--report": report if task == "all" else None}
+        for option, out_file in outputs.items():
+            check_output_path(out_file, option)
     with user_errors(), _progress() as on_progress:
         opts = RunOptions(model=model, protocol=protocol, prompts=prompts or None, esc10=esc10, epochs=epochs,
                           device=device, workers=workers, on_progress=on_progress)
@@ -46,11 +50,13 @@ def benchmark(
                                      on_task=lambda t, f: err_console.print(f"[bold]{f.name}[/] ({t})"))
             if not results:
                 raise DataError(f"no task could run under {root}: " + "; ".join(notes))
-            path = write_report(results, report, notes)
+            with writing(report, "--report"):
+                path = write_report(results, report, notes)
         else:
             results, notes = [run_task(task, root, opts, index_dir)], []
             if plot is not None:
-                plot_result(results[0], plot)
+                with writing(plot, "--plot"):
+                    plot_result(results[0], plot)
     for r in results:
         _print_result(r)
     for n in notes:
@@ -59,7 +65,8 @@ def benchmark(
         console.print(f"report written to {escape(display_path(str(path)))}")
     if json_file is not None:
         payload = [r.to_dict() for r in results] if task == "all" else results[0].to_dict()
-        json_file.write_text(json.dumps(payload, indent=2) + "\n")
+        with user_errors(), writing(json_file, "--json"):
+            json_file.write_text(json.dumps(payload, indent=2) + "\n")
     console.print(f"[dim]wall time {time.monotonic() - t0:.1f} s[/]")
 
 

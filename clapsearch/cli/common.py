@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from clapsearch.errors import UserError
+from clapsearch.errors import OptionError, UserError
 from clapsearch.paths import display_path
 
 console = Console()
@@ -129,6 +129,28 @@ def _internal_error(e: BaseException) -> NoReturn:
     err_console.print(f"[bold red]internal error:[/] {escape(_printable(f'{type(e).__name__}: {_first_line(e)}'))} "
                       f"(a bug in clapsearch; {escape(hint)})", soft_wrap=True, highlight=False)
     raise typer.Exit(1) from None
+
+
+def check_output_path(path: Path | None, option: str) -> None:
+    """Refuse, before any work, an output file the user named whose folder does not exist or that is a folder."""
+    if path is None:
+        return
+    shown = display_path(str(path))
+    if path.is_dir():
+        raise OptionError(f"{option} {shown} is a folder: give a file name, e.g. {shown}/result")
+    if not path.parent.is_dir():
+        raise OptionError(f"{option} {shown}: the folder {display_path(str(path.parent))} does not exist: create it, "
+                          "or give a path in an existing folder")
+
+
+@contextmanager
+def writing(path: Path, option: str) -> Iterator[None]:
+    """Turn an OSError while writing a file the user named (no space, no permission) into one line naming it."""
+    try:
+        yield
+    except OSError as e:
+        raise OptionError(f"cannot write {option} {display_path(str(path))}: {e.strerror or e}: give a path you "
+                          "can write to") from None
 
 
 def setup_logging(verbose: bool) -> None:

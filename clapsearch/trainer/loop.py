@@ -23,6 +23,7 @@ import torch
 from clapsearch.audio import iter_windows
 from clapsearch.encoder.encoder import resolve_device
 from clapsearch.errors import DataNotFound, OptionError
+from clapsearch.paths import display_path
 from clapsearch.model import (ClapModel, ModelConfig, contrastive_loss, create_model, load_config, save_model,
                               semantic_targets)
 from clapsearch.model.checkpoint import load_torch_checkpoint
@@ -157,7 +158,11 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     """
     began = time.monotonic()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OptionError(f"cannot make the --out folder {display_path(str(out))}: {e.strerror or e}: give a folder "
+                          "you can write to") from None
     evaluators = dict(evaluators or {})
     checkpoint = None
     if resume is not None:

@@ -144,8 +144,10 @@ def test_damaged_metadata_database_says_how_to_rebuild(library: Path, tmp_path: 
     result = runner.invoke(app, ["index", str(library), "--index", str(idx), "--model", "tiny", "--workers", "0",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    for journal in idx.glob("metadata.sqlite-*"):  # what a process that ended would have folded back in
-        journal.unlink()
+    # A new file (a new inode) with no journal beside it: what the next process finds. SQLite would otherwise
+    # share the index run's still-open view of the old file within this one test process.
+    for old in idx.glob("metadata.sqlite*"):
+        old.unlink()
     (idx / "metadata.sqlite").write_bytes(os.urandom(8192))
     line = one_line_error(runner.invoke(app, ["query", "tone", "--index", str(idx)]))
     assert "metadata database is damaged" in line and "file is not a database" in line
@@ -213,3 +215,30 @@ def test_results_show_non_utf8_paths_escaped(monkeypatch: pytest.MonkeyPatch) ->
     table = runner.invoke(app, ["query", "tone"], terminal_width=200)
     assert table.exit_code == 0, table.output
     assert "/music/caf\\xe9 [live].wav" in table.stdout  # escaped, and the brackets are not taken as markup
+
+
+def test_benchmark_output_paths_are_checked_before_the_run(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    out = tmp_path / "missing-folder" / "r.json"
+    line = one_line_error(runner.invoke(app, ["benchmark", "folder", "--root", str(data), "--json", str(out)]))
+    assert f"--json {out}: the folder {out.parent} does not exist" in line and "create it" in line
+
+
+def test_a_malformed_database_is_explained_like_a_missing_one() -> None:
+    import sqlite3
+
+    import typer
+    from sqlalchemy.exc import DatabaseError
+
+    from clapsearch.cli.common import user_errors
+
+    command = typer.Typer()
+
+    @command.command()
+    def read() -> None:
+        with user_errors():
+            raise DatabaseError("SELECT * FROM files", {}, sqlite3.DatabaseError("database disk image is malformed"))
+
+    line = one_line_error(runner.invoke(command, []))
+    assert "metadata database is damaged (database disk image is malformed)" in line and "--rebuild" in line
