@@ -6,6 +6,8 @@ import json
 import logging
 import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +67,8 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
             f"no weights for {name_or_path!r} yet: convert the publisher's file with 'clapsearch convert "
             f"{PUBLISHED[str(name_or_path)].file}', or fetch it with 'clapsearch models --download {name_or_path}'"
         )
-    config_file = _config_file(name_or_path, folder)
-    try:
+    with blame_config(_config_file(name_or_path, folder)):
         model = build_model(config, pretrained, root=folder)
-    except ValueError as e:
-        if config_file is None or isinstance(e, UserError):
-            raise  # a built-in config that does not build is a bug; a UserError names its own path
-        # the towers' constructors reject what the user's config asks for (a tower, a size, a frequency)
-        raise ConfigError(f"{display_path(str(config_file))}: {e}: fix the config, or save the model again"
-                          ) from None
     if folder is not None and (folder / WEIGHTS_FILE).is_file():
         load_weights(model, folder / WEIGHTS_FILE)
         model.clip_logit_scale_()
@@ -81,6 +76,22 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
         log.warning("no trained heads found for 'default': embeddings are from random projection heads")
     model.source = str(folder) if folder else str(name_or_path)  # type: ignore[attr-defined]
     return model.to(device).eval()
+
+
+@contextmanager
+def blame_config(config_file: Path | None) -> Iterator[None]:
+    """Turn a ValueError of the towers' constructors into a ConfigError naming the user's config file.
+
+    The constructors reject what a config asks for (a tower, a size, a frequency). With no config_file (a
+    built-in config) the error stays a ValueError: a built-in config that does not build is a bug.
+    """
+    try:
+        yield
+    except ValueError as e:
+        if config_file is None or isinstance(e, UserError):
+            raise  # a UserError names its own path
+        raise ConfigError(f"{display_path(str(config_file))}: {e}: fix the config, or save the model again"
+                          ) from None
 
 
 def _config_file(name_or_path: str | Path, folder: Path | None) -> Path | None:

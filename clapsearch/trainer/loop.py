@@ -27,7 +27,7 @@ from clapsearch.paths import display_path
 from clapsearch.model import (ClapModel, ModelConfig, contrastive_loss, create_model, load_config, save_model,
                               semantic_targets)
 from clapsearch.model.checkpoint import load_torch_checkpoint
-from clapsearch.model.factory import trainable_state
+from clapsearch.model.factory import blame_config, trainable_state
 from clapsearch.model.zoo.registry import user_cache_dir
 from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.trainer.batching import BatchSampler
@@ -111,7 +111,9 @@ def build_model(config: str, dropout: float | None, device: str, audio_centre: f
     if Path(config).is_dir():
         model = create_model(config, device=device)
     else:
-        model = model_from_config(load_config(config), device)
+        path = Path(config)
+        with blame_config(path if path.suffix == ".json" and path.is_file() else None):
+            model = model_from_config(load_config(config), device)
     if dropout is not None:
         model.config = replace(model.config, dropout=dropout)
         for head in (model.audio_head, model.text_head):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from clapsearch.cli.main import app
+from clapsearch.model import load_config
 
 
 def test_train_command_writes_a_model_folder(corpus: Path, tmp_path: Path, frozen_config: Path) -> None:
@@ -29,7 +30,11 @@ def test_train_command_errors_are_one_line(corpus: Path, tmp_path: Path, monkeyp
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("CLAPSEARCH_CACHE", raising=False)
     base = ["train", "--config", "tiny", "--out", str(tmp_path / "m"), "--steps", "1"]
+    config = load_config("tiny").to_dict()
+    config["audio"]["features"]["f_max"] = 12000.0  # above the Nyquist frequency of the tiny model's 16 kHz
+    (tmp_path / "c.json").write_text(json.dumps(config))
     for extra, needles in [
+        (["--data", str(corpus), "--config", str(tmp_path / "c.json")], ["c.json: f_max", "Nyquist", "fix the config"]),
         (["--data", str(tmp_path / "none.jsonl")], ["manifest", "none.jsonl not found", "--data"]),
         (["--data", str(corpus), "--eval", "retrieval=x?k=many"], ["k must be a whole number", "'many'"]),
         (["--data", str(corpus), "--eval", "zeroshot=" + str(tmp_path / "dev")], ["dev set", "not found", "--eval"]),
