@@ -30,6 +30,8 @@ verbose_mode = False
 
 # SQLite's words for a metadata file that is not (or no longer) a database.
 _DAMAGED_DB = ("file is not a database", "database disk image is malformed")
+DAMAGED_DB_MESSAGE = ("the index's metadata database is damaged ({reason}): run 'clapsearch index PATH --index DIR "
+                      "--rebuild', which moves the damaged database aside and builds the index again")
 
 
 @contextmanager
@@ -62,10 +64,6 @@ def user_errors() -> Iterator[None]:
         if _damaged_database(e):  # sqlite3 used directly, without SQLAlchemy around it
             _fail(DAMAGED_DB_MESSAGE.format(reason=_sqlite_reason(e)))
         _internal_error(e)
-
-
-DAMAGED_DB_MESSAGE = ("the index's metadata database is damaged ({reason}): run 'clapsearch index PATH --index DIR "
-                      "--rebuild', which moves the damaged database aside and builds the index again")
 
 
 def _fail(message: str) -> NoReturn:
