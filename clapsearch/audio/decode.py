@@ -55,8 +55,81 @@ def probe(path: str | Path) -> AudioInfo:
         raise AudioError("audio header has no sample rate or channels")
     if info.frames <= 0:
         raise AudioError("no audio frames in file")
+    missing = _truncation(p, size, str(info.format), int(info.frames), int(info.samplerate))
+    if missing:
+        raise AudioError(f"truncated: {missing}")
     return AudioInfo(str(p), info.frames / info.samplerate, int(info.samplerate), int(info.channels),
                      int(info.frames), str(info.format))
+
+
+def _truncation(path: Path, size: int, fmt: str, frames: int, sample_rate: int) -> str | None:
+    """Return why a WAV, AIFF or Ogg file is cut short, or None.
+
+    libsndfile reports a cut WAV or AIFF as a shorter file, and an Ogg file as long as its last whole page,
+    so the header's own length (or the Ogg end-of-stream mark) is checked here. A WAV whose data size was never
+    written (0 or 0xFFFFFFFF, as recorders that stream leave it) is read to its end, not called truncated.
+    """
+    try:
+        with open(path, "rb") as f:
+            if fmt == "WAV":
+                return _wav_truncation(f, size, frames, sample_rate)
+            if fmt in ("AIFF", "AIFC"):
+                return _aiff_truncation(f, frames, sample_rate)
+            if fmt == "OGG":
+                f.seek(max(0, size - 65536))
+                tail = f.read()
+                last = tail.rfind(b"OggS")
+                if last >= 0 and len(tail) > last + 5 and not tail[last + 5] & 0x04:
+                    return f"no end-of-stream mark after {frames / sample_rate:.2f} s of audio"
+    except OSError:
+        return None
+    return None
+
+
+def _wav_truncation(f: object, size: int, frames: int, sample_rate: int) -> str | None:
+    head = f.read(12)  # type: ignore[attr-defined]
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    block_align = 0
+    while True:
+        chunk = f.read(8)  # type: ignore[attr-defined]
+        if len(chunk) < 8:
+            return None
+        cid, csize = chunk[:4], int.from_bytes(chunk[4:], "little")
+        if cid == b"fmt ":
+            body = f.read(csize)  # type: ignore[attr-defined]
+            block_align = int.from_bytes(body[12:14], "little") if len(body) >= 14 else 0
+            if csize % 2:
+                f.read(1)  # type: ignore[attr-defined]
+            continue
+        if cid == b"data":
+            if csize in (0, 0xFFFFFFFF) or block_align <= 0:
+                return None
+            declared = csize // block_align
+            if declared > frames:
+                return (f"the header says {declared / sample_rate:.2f} s, the file holds "
+                        f"{frames / sample_rate:.2f} s")
+            return None
+        f.seek(csize + (csize % 2), 1)  # type: ignore[attr-defined]
+
+
+def _aiff_truncation(f: object, frames: int, sample_rate: int) -> str | None:
+    head = f.read(12)  # type: ignore[attr-defined]
+    if head[:4] != b"FORM" or head[8:12] not in (b"AIFF", b"AIFC"):
+        return None
+    while True:
+        chunk = f.read(8)  # type: ignore[attr-defined]
+        if len(chunk) < 8:
+            return None
+        cid, csize = chunk[:4], int.from_bytes(chunk[4:], "big")
+        if cid == b"COMM":
+            body = f.read(min(csize, 18))  # type: ignore[attr-defined]
+            declared = int.from_bytes(body[2:6], "big") if len(body) >= 6 else 0
+            if declared > frames:
+                return (f"the header says {declared / sample_rate:.2f} s, the file holds "
+                        f"{frames / sample_rate:.2f} s")
+            return None
+        f.seek(csize + (csize % 2), 1)  # type: ignore[attr-defined]
 
 
 @contextmanager

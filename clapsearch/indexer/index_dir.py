@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from clapsearch.encoder import Encoder
 from clapsearch.errors import UserError
 from clapsearch.store import Store
+from clapsearch.store.store import SQLITE_FILE
 from clapsearch.vectors import VectorIndex
+from clapsearch.vectors.faiss_index import INDEX_FILE, STATE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +28,18 @@ def _model_key(model: str | Path) -> str:
     return str(p.resolve()) if p.exists() else str(model)
 
 
+def _damaged(where: str, folder: Path, e: BaseException) -> IndexError_:
+    first = str(getattr(e, "orig", e) or e).strip().splitlines()[0]
+    return IndexError_(f"the metadata database {where} is damaged ({first}): run 'clapsearch index PATH --index "
+                       f"{folder} --rebuild' to set it aside and build the index again")
+
+
 @dataclass
 class IndexDir:
+    """The open index. Every change goes through put_file/move_file/remove_files, which commit SQL first and
+    then update FAISS; `vectors.generation` names the last SQL generation FAISS holds exactly, so a FAISS file
+    saved after a failure between the two is marked stale, never current."""
+
     folder: Path
     store: Store
     encoder: Encoder
@@ -32,14 +48,35 @@ class IndexDir:
     @classmethod
     def open(cls, folder: str | Path, db_url: str | None = None, model: str | None = None, device: str = "auto",
              create: bool = False) -> IndexDir:
-        """Open (or create) an index, load the model it was built with, and make FAISS agree with SQL."""
+        """Open (or create) an index, load the model it was built with, and make FAISS agree with SQL.
+
+        create=False opens for reading and never writes SQL (a read-only mount works).
+        """
         folder = Path(folder)
-        if not create and db_url is None and not (folder / "metadata.sqlite").is_file():
+        if folder.exists() and not folder.is_dir():
+            raise IndexError_(f"--index {folder} is a file, not an index folder: give the folder that "
+                              "'clapsearch index' built")
+        if not create and db_url is None and not (folder / SQLITE_FILE).is_file():
             raise IndexError_(f"no index at {folder}: build one with 'clapsearch index PATH --index {folder}'")
-        folder.mkdir(parents=True, exist_ok=True)
-        store = Store(db_url) if db_url else Store.sqlite_in(folder)
-        meta = store.meta()
+        where = db_url or str(folder / SQLITE_FILE)
+        try:
+            if create:
+                folder.mkdir(parents=True, exist_ok=True)
+            store = Store(db_url, readonly=not create) if db_url else Store.sqlite_in(folder, readonly=not create)
+            meta = store.meta()
+        except OperationalError as e:
+            if not create and "no such table" in str(e):
+                raise IndexError_(f"no index in {where}: build one with 'clapsearch index PATH --index {folder}"
+                                  f"{' --db URL' if db_url else ''}'") from None
+            if "malformed" in str(e) or "not a database" in str(e):
+                raise _damaged(where, folder, e) from None
+            raise
+        except DatabaseError as e:
+            raise _damaged(where, folder, e) from None
         built_with = meta.get("model")
+        if not create and not built_with:
+            raise IndexError_(f"no index in {where}: build one with 'clapsearch index PATH --index {folder}"
+                              f"{' --db URL' if db_url else ''}'")
         if built_with and model and _model_key(model) != built_with:
             raise IndexError_(
                 f"index {folder} was built with model {built_with!r}, not {model!r}: leave out --model to use "
@@ -58,22 +95,79 @@ class IndexDir:
             store.set_meta({"model": _model_key(built_with or model or "default"), "config_hash": ident["config_hash"],
                             "weights_hash": ident["weights_hash"], "dim": str(encoder.dim),
                             "sample_rate": str(encoder.sample_rate), "clip_seconds": str(encoder.clip_seconds)})
-        vectors = cls._vectors(folder, store, encoder.dim)
-        return cls(folder, store, encoder, vectors)
+        out = cls(folder, store, encoder, VectorIndex(encoder.dim))
+        out.vectors = out._load_vectors(writable=create)
+        return out
 
-    @staticmethod
-    def _vectors(folder: Path, store: Store, dim: int) -> VectorIndex:
-        generation = store.generation()
-        vectors = VectorIndex.load(folder, dim)
+    def _load_vectors(self, writable: bool) -> VectorIndex:
+        generation = self.store.generation()
+        vectors = VectorIndex.load(self.folder, self.encoder.dim)
         if vectors is not None and vectors.generation == generation:
             return vectors
-        # FAISS is behind SQL (an interrupted run) or missing: rebuild it from the vectors SQL holds.
-        log.info("rebuilding FAISS index of %s from its metadata", folder)
-        vectors = VectorIndex(dim)
-        for ids, vecs in store.iter_vectors(dim):
+        # FAISS is behind SQL (an interrupted run), damaged or missing: rebuild it from the vectors SQL holds.
+        log.info("rebuilding FAISS index of %s from its metadata", self.folder)
+        vectors = VectorIndex(self.encoder.dim)
+        for ids, vecs in self.store.iter_vectors(self.encoder.dim):
             vectors.add(ids, vecs)
         vectors.generation = generation
+        if not writable:
+            self._save_if_free(vectors)
         return vectors
 
+    def _save_if_free(self, vectors: VectorIndex) -> None:
+        """A reader saves a rebuilt FAISS file when no writer holds the index and the folder is writable."""
+        from clapsearch.indexer.lock import IndexLock, IndexLocked
+
+        try:
+            with IndexLock(self.folder):
+                if self.store.generation() == vectors.generation:
+                    vectors.save(self.folder)
+        except (IndexLocked, UserError, OSError) as e:
+            log.info("rebuilt FAISS index of %s kept in memory only (%s)", self.folder, e)
+
+    # -- changes: SQL first, then FAISS -----------------------------------------------------------
+    def put_file(self, fields: dict[str, object], segments: list[tuple[float, float, np.ndarray]]) -> None:
+        """Insert or replace a file (indexed with its segments, or skipped without) in SQL, then in FAISS."""
+        before = self.vectors.generation
+        removed, new_ids = self.store.put_file(fields, segments)
+        self.vectors.remove(removed)
+        if segments:
+            self.vectors.add(np.array(new_ids), np.stack([v for _, _, v in segments]))
+        self._advance(before)
+
+    def move_file(self, old_path: str, new_path: str, size: int, mtime: float) -> None:
+        before = self.vectors.generation
+        self.store.move_file(old_path, new_path, size, mtime)
+        self._advance(before)  # segment ids and vectors are unchanged
+
+    def remove_files(self, paths: list[str]) -> None:
+        if not paths:
+            return
+        before = self.vectors.generation
+        self.vectors.remove(self.store.remove_files(paths))
+        self._advance(before)
+
+    def _advance(self, before: int) -> None:
+        # FAISS now holds SQL's new generation only if it held the one before this single commit.
+        after = self.store.generation()
+        if after == before + 1:
+            self.vectors.generation = after
+
     def save_vectors(self) -> None:
-        self.vectors.save(self.folder, self.store.generation())
+        """Write FAISS with the generation it holds exactly (a stale one is rebuilt at the next open)."""
+        self.vectors.save(self.folder)
+
+
+def set_aside(folder: str | Path) -> Path | None:
+    """Move an index folder's database and FAISS files into a `replaced-<time>` subfolder; return it."""
+    folder = Path(folder)
+    names = [n for n in (SQLITE_FILE, SQLITE_FILE + "-wal", SQLITE_FILE + "-shm", INDEX_FILE, STATE_FILE)
+             if (folder / n).exists()]
+    if not names:
+        return None
+    dest = folder / time.strftime("replaced-%Y%m%d-%H%M%S")
+    dest.mkdir()
+    for n in names:
+        (folder / n).rename(dest / n)
+    log.warning("moved the old index files of %s to %s", folder, dest)
+    return dest

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
-import signal
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,15 +13,19 @@ import numpy as np
 from clapsearch.audio import AudioError, AudioInfo, probe, segment_windows
 from clapsearch.encoder import Encoder
 from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode
-from clapsearch.indexer.index_dir import IndexDir
+from clapsearch.errors import UserError
+from clapsearch.indexer.index_dir import IndexDir, set_aside
 from clapsearch.indexer.lock import IndexLock
-from clapsearch.indexer.scan import DiskFile, content_hash, scan, under
+from clapsearch.indexer.scan import DiskFile, content_hash, scan_library, under
+from clapsearch.indexer.workers import WorkerPool
+from clapsearch.paths import display_path
 
 log = logging.getLogger(__name__)
 
 WINDOWS_PER_TASK = 8
 SILENCE_PEAK = 1e-4  # -80 dBFS: nothing audible to search for
 SAVE_EVERY_SECONDS = 60.0
+DECODE_TIMEOUT = 300.0  # seconds for one task (8 windows); only a hung decoder takes this long
 
 
 @dataclass
@@ -41,8 +42,9 @@ class IndexSummary:
     interrupted: bool = False
 
     def to_dict(self) -> dict[str, object]:
+        skipped = [{**s, "path": display_path(s["path"])} for s in self.skipped]
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
-                "moved": self.moved, "skipped": self.skipped, "seconds": round(self.seconds, 3),
+                "moved": self.moved, "skipped": skipped, "seconds": round(self.seconds, 3),
                 "audio_seconds": round(self.audio_seconds, 3), "segments": self.segments,
                 "interrupted": self.interrupted}
 
@@ -70,19 +72,27 @@ class _Pending:
 
 def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str | None = None,
                 db_url: str | None = None, device: str = "auto", batch_size: int = 16, workers: int | None = None,
-                max_duration: float = 4 * 3600.0,
+                max_duration: float = 4 * 3600.0, rebuild: bool = False,
                 on_progress: Callable[[Progress], None] | None = None) -> IndexSummary:
     """Bring the index up to date with the audio files under paths; return what changed.
 
     Unchanged files (same size and mtime) are not decoded; changed ones are re-embedded; a new path whose
     content matches a vanished indexed file is a move and keeps its vectors; vanished files are removed.
+    rebuild: first move the index folder's database and FAISS files aside (a damaged database), then build anew.
     """
     t0 = time.monotonic()
     summary = IndexSummary()
-    disk_files, roots = scan(paths)
+    found = scan_library(paths)
+    disk_files, roots = found.files, found.roots
+    summary.skipped += found.skipped
+    if rebuild and db_url:
+        raise UserError("--rebuild sets aside the index folder's own SQLite database; with --db, restore or drop "
+                        "that database with its own tools, then run clapsearch index again")
     with IndexLock(index_dir):
+        if rebuild:
+            set_aside(index_dir)
         idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True)
-        store, vectors = idx.store, idx.vectors
+        store = idx.store
         known = {p: s for p, s in store.file_states().items() if under(p, roots)}
         on_disk = {d.path for d in disk_files}
         vanished = {p: s for p, s in known.items() if p not in on_disk}
@@ -105,17 +115,16 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
                 continue
             old = by_hash.pop(digest, None) if state is None else None
             if old is not None:
-                store.move_file(old, d.path, d.size, d.mtime)
+                idx.move_file(old, d.path, d.size, d.mtime)
                 vanished.pop(old)
                 summary.moved += 1
                 continue
             todo.append((d, digest, "added" if state is None else "updated"))
 
-        removed_ids = store.remove_files(vanished)
-        vectors.remove(removed_ids)
+        idx.remove_files(list(vanished))
         summary.removed = len(vanished)
 
-        pending, tasks = _plan(todo, idx.encoder, store, summary, max_duration)
+        pending, tasks = _plan(todo, idx, summary, max_duration)
         audio_total = sum(p.info.duration for p in pending.values())
         try:
             _run(tasks, pending, idx, summary, batch_size, workers, audio_total, on_progress)
@@ -123,14 +132,15 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
             summary.interrupted = True
         finally:
             idx.save_vectors()
-        summary.segments = vectors.ntotal
+        summary.segments = idx.vectors.ntotal
     summary.seconds = time.monotonic() - t0
     return summary
 
 
-def _plan(todo: list[tuple[DiskFile, str, str]], encoder: Encoder, store: object, summary: IndexSummary,
+def _plan(todo: list[tuple[DiskFile, str, str]], idx: IndexDir, summary: IndexSummary,
           max_duration: float) -> tuple[dict[int, _Pending], list[DecodeTask]]:
     """Read headers, record unusable files as skipped, and cut the rest into decode tasks."""
+    encoder: Encoder = idx.encoder
     pending: dict[int, _Pending] = {}
     tasks: list[DecodeTask] = []
     clip_samples = int(round(encoder.clip_seconds * encoder.sample_rate))
@@ -139,9 +149,9 @@ def _plan(todo: list[tuple[DiskFile, str, str]], encoder: Encoder, store: object
             info = probe(d.path)
             if info.duration > max_duration:
                 raise AudioError(f"too long: {info.duration / 3600:.1f} h is over the limit of "
-                                 f"{max_duration / 3600:.1f} h (raise --max-duration to index it)")
+                                 f"{max_duration / 3600:.1f} h (raise --max-hours to index it)")
         except AudioError as e:
-            _skip(store, summary, d, digest, kind, str(e))
+            _skip(idx, summary, d, digest, kind, str(e))
             continue
         windows = segment_windows(info.duration, encoder.clip_seconds, encoder.hop_seconds)
         chunks = [tuple(windows[j:j + WINDOWS_PER_TASK]) for j in range(0, len(windows), WINDOWS_PER_TASK)]
@@ -151,42 +161,31 @@ def _plan(todo: list[tuple[DiskFile, str, str]], encoder: Encoder, store: object
     return pending, tasks
 
 
-def _skip(store: object, summary: IndexSummary, d: DiskFile, digest: str, kind: str, reason: str,
-          info: AudioInfo | None = None) -> list[int]:
+def _skip(idx: IndexDir, summary: IndexSummary, d: DiskFile, digest: str, kind: str, reason: str,
+          info: AudioInfo | None = None) -> None:
     summary.skipped.append({"path": d.path, "reason": reason})
     fields = {"path": d.path, "size": d.size, "mtime": d.mtime, "content_hash": digest, "status": "skipped",
               "error": reason, "duration": info.duration if info else None,
               "sample_rate": info.sample_rate if info else None, "channels": info.channels if info else None,
               "format": info.format if info else None}
-    removed, _ = store.put_file(fields, [])  # type: ignore[attr-defined]
-    return removed
+    idx.put_file(fields, [])
 
 
 def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask, DecodeResult]]:
-    """Yield decoded tasks in order, with at most a few tasks in flight per worker (bounded memory)."""
+    """Yield decoded tasks in order, with at most a few tasks in flight per worker (bounded memory).
+
+    A worker that dies (the OOM killer, a crash in a native decoder) or hangs costs one retry of its task in
+    a fresh worker, then that task's file is skipped with the reason; the run goes on.
+    """
     if workers <= 0:
         for t in tasks:
             yield t, decode(t)
         return
-    ctx = mp.get_context("spawn")  # fork after torch has started threads is unsafe
-    with ctx.Pool(workers, initializer=_ignore_sigint) as pool:
-        queue: deque = deque()
-        it = iter(tasks)
-        for t in it:
-            queue.append((t, pool.apply_async(decode, (t,))))
-            if len(queue) >= 3 * workers:
-                break
-        while queue:
-            t, res = queue.popleft()
-            nxt = next(it, None)
-            if nxt is not None:
-                queue.append((nxt, pool.apply_async(decode, (nxt,))))
-            yield t, res.get()
 
+    def failed(task: DecodeTask, reason: str) -> DecodeResult:
+        return DecodeResult(task.file_index, None, 0.0, reason)
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is handled once, by the main process, which saves what is done; workers just stop with the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    yield from WorkerPool(decode, workers, failed, timeout=DECODE_TIMEOUT).map(tasks)
 
 
 def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, summary: IndexSummary,
@@ -207,17 +206,14 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
         if p.error is None and p.peak < SILENCE_PEAK:
             p.error = "silent: no sound above -80 dBFS"
         if p.error is not None:
-            removed = _skip(idx.store, summary, p.disk, p.content_hash, p.kind, p.error, p.info)
-            idx.vectors.remove(removed)
+            _skip(idx, summary, p.disk, p.content_hash, p.kind, p.error, p.info)
         else:
             segs = [(a, b, p.vectors[j]) for j, (a, b) in enumerate(p.windows)]
             fields = {"path": p.disk.path, "size": p.disk.size, "mtime": p.disk.mtime,
                       "content_hash": p.content_hash, "status": "indexed", "error": None,
                       "duration": p.info.duration, "sample_rate": p.info.sample_rate,
                       "channels": p.info.channels, "format": p.info.format}
-            removed, new_ids = idx.store.put_file(fields, segs)
-            idx.vectors.remove(removed)
-            idx.vectors.add(np.array(new_ids), np.stack([v for _, _, v in segs]))
+            idx.put_file(fields, segs)
             setattr(summary, p.kind, getattr(summary, p.kind) + 1)
             summary.audio_seconds += p.info.duration
         done[0] += 1

@@ -21,8 +21,16 @@ class IndexLock:
         self._fd: int | None = None
 
     def __enter__(self) -> IndexLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        folder = self.path.parent
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"--index {folder} is a file, not an index folder: give a folder (it is created "
+                            "if missing)")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise UserError(f"cannot write to index folder {folder} ({e.strerror or e}): give an --index folder "
+                            "you can write to (query and serve work on a read-only index)") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -3,6 +3,25 @@ from __future__ import annotations
 
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from clapsearch.paths import escape_path, unescape_path
+
+
+class OsPath(TypeDecorator[str]):
+    """A file path: an OS path in Python, its escaped text form in SQL (see clapsearch.paths).
+
+    A name that is not valid UTF-8 cannot be stored as SQL text as it is; ordinary names are stored unchanged.
+    """
+
+    impl = String(4096)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        return None if value is None else escape_path(value)
+
+    def process_result_value(self, value: str | None, dialect: object) -> str | None:
+        return None if value is None else unescape_path(value)
 
 
 class Base(DeclarativeBase):
@@ -13,7 +32,7 @@ class FileRecord(Base):
     __tablename__ = "files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    path: Mapped[str] = mapped_column(String(4096), unique=True, index=True)
+    path: Mapped[str] = mapped_column(OsPath(), unique=True, index=True)
     size: Mapped[int] = mapped_column(Integer)
     mtime: Mapped[float] = mapped_column(Float)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)

@@ -1,9 +1,11 @@
 """Store: the SQL side of an index. Every change is one transaction and bumps the index generation."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 from sqlalchemy import create_engine, delete, event, func, select
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clapsearch.store.schema import Base, FileRecord, IndexMetaRecord, SegmentRecord
 
 GENERATION = "generation"
+SQLITE_FILE = "metadata.sqlite"
 
 
 @dataclass(frozen=True)
@@ -36,28 +39,38 @@ class SegmentHit:
     duration: float | None
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, readonly: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        if not readonly:  # journal_mode=WAL writes the file header; a reader must not write
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    """readonly: never write (no table creation, no pragma that writes), for queries on a read-only index."""
+
+    def __init__(self, url: str, readonly: bool = False) -> None:
         self.url = url
+        self.readonly = readonly
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
-            _sqlite_pragmas(self.engine)
-        Base.metadata.create_all(self.engine)
+            _sqlite_pragmas(self.engine, readonly)
+        if not readonly:
+            Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def sqlite_in(cls, folder: str | Path) -> Store:
-        return cls(f"sqlite:///{Path(folder).resolve() / 'metadata.sqlite'}")
+    def sqlite_in(cls, folder: str | Path, readonly: bool = False) -> Store:
+        path = Path(folder).resolve() / SQLITE_FILE
+        if readonly and not (os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)):
+            # A read-only mount or share: SQLite cannot create the WAL's -shm file there, so the database is
+            # opened as immutable (nobody can change it while it is read-only).
+            return cls(f"sqlite:///file:{quote(str(path))}?immutable=1&uri=true", readonly=True)
+        return cls(f"sqlite:///{path}", readonly=readonly)
 
     def session(self) -> Session:
         return self._session()
