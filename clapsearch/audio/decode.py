@@ -48,7 +48,7 @@ def probe(path: str | Path) -> AudioInfo:
         raise AudioError("empty file (0 bytes)")
     try:
         with _quiet_native_stderr(p.suffix.lower() == ".mp3"):
-            info = sf.info(str(p))
+            info = sf.info(os.fsencode(p))  # bytes: a name that is not UTF-8 reaches libsndfile as it is
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
         raise AudioError(f"not an audio file soundfile can read ({_libsndfile_reason(e)})") from e
     if info.samplerate <= 0 or info.channels <= 0:
@@ -170,7 +170,7 @@ def read_window(path: str | Path, start: float, end: float, sample_rate: int,
     first = int(round(start * info.sample_rate))
     count = max(0, min(info.frames, int(round(end * info.sample_rate))) - first)
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(os.fsencode(path)) as f:
             f.seek(first)
             data = f.read(count, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as e:

@@ -20,6 +20,8 @@ def index(
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Windows embedded per batch."),
     workers: int = typer.Option(None, "--workers", min=0, help="Decoding processes (0: decode in this process)."),
     max_duration: float = typer.Option(4.0, "--max-hours", min=0.0, help="Skip files longer than this many hours."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Move the index's database and vectors aside (a damaged "
+                                 "database) into a replaced-<time> subfolder, then build the index anew."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Index audio files: new and changed files are embedded, vanished ones removed."""
@@ -28,16 +30,17 @@ def index(
     with user_errors():
         if as_json:
             summary = index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
-                                  workers=workers, max_duration=max_duration * 3600)
+                                  workers=workers, max_duration=max_duration * 3600, rebuild=rebuild)
             print(json.dumps(summary.to_dict()))
         else:
-            summary = _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration * 3600)
+            summary = _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration * 3600,
+                                     rebuild)
             _print_summary(summary, index_dir)
     if summary.interrupted:
         raise typer.Exit(130)
 
 
-def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration):  # type: ignore[no-untyped-def]
+def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration, rebuild):  # type: ignore[no-untyped-def]
     from clapsearch.indexer import index_paths
 
     columns = (TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
@@ -55,11 +58,15 @@ def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max
                        hours=f"{p.audio_done / 3600:.2f}/{p.audio_total / 3600:.2f} h audio")
 
         return index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
-                           workers=workers, max_duration=max_duration, on_progress=on_progress)
+                           workers=workers, max_duration=max_duration, rebuild=rebuild, on_progress=on_progress)
 
 
 def _print_summary(summary, index_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    table = Table(title=f"index {index_dir}", show_header=False)
+    from rich.markup import escape
+
+    from clapsearch.paths import display_path
+
+    table = Table(title=escape(f"index {display_path(str(index_dir))}"), show_header=False)
     for key in ("added", "updated", "moved", "removed", "unchanged"):
         table.add_row(key, str(getattr(summary, key)))
     table.add_row("skipped", str(len(summary.skipped)))
@@ -69,6 +76,6 @@ def _print_summary(summary, index_dir: Path) -> None:  # type: ignore[no-untyped
                           f"({rate:.0f}x real time)")
     console.print(table)
     for s in summary.skipped:
-        console.print(f"[yellow]skipped[/] {s['path']}: {s['reason']}")
+        console.print(f"[yellow]skipped[/] {escape(display_path(s['path']))}: {escape(s['reason'])}", soft_wrap=True)
     if summary.interrupted:
         console.print("[yellow]interrupted:[/] what was embedded is saved; run the same command to finish")

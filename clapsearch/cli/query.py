@@ -49,7 +49,7 @@ def query(
         table = Table(title=f"[bold]{escape(q)}", title_justify="left")
         table.add_column("#", justify="right")
         table.add_column("score", justify="right")
-        table.add_column("file")
+        table.add_column("file", overflow="fold")  # a path is never cut short
         table.add_column("segment")
         for rank, h in enumerate(hits, 1):
             table.add_row(str(rank), f"{h.score:.3f}", escape(display_path(h.path)),

@@ -132,6 +132,7 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
             summary.interrupted = True
         finally:
             idx.save_vectors()
+            idx.store.close()
         summary.segments = idx.vectors.ntotal
     summary.seconds = time.monotonic() - t0
     return summary

@@ -72,6 +72,16 @@ class Store:
             return cls(f"sqlite:///file:{quote(str(path))}?immutable=1&uri=true", readonly=True)
         return cls(f"sqlite:///{path}", readonly=readonly)
 
+    def close(self) -> None:
+        """Fold SQLite's write-ahead log into the database file and close the connections.
+
+        A copied or read-only index then is one self-contained file (an immutable open ignores a WAL).
+        """
+        if self.engine.dialect.name == "sqlite" and not self.readonly:
+            with self.engine.connect() as c:
+                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.engine.dispose()
+
     def session(self) -> Session:
         return self._session()
 

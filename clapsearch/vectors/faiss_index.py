@@ -74,8 +74,12 @@ class VectorIndex:
             if not isinstance(state, dict):
                 raise ValueError("state is not a JSON object")
             checksum = file_crc32(folder / INDEX_FILE)
-            if state.get("crc32") != checksum:
-                raise ValueError(f"checksum {checksum} is not the saved {state.get('crc32')} (damaged file)")
+            if "crc32" not in state:
+                raise ValueError("saved without a checksum (an older clapsearch)")
+            if state["crc32"] != checksum:
+                log.warning("FAISS file %s is damaged (CRC-32 %08x, saved as %08x): rebuilding it from the "
+                            "metadata", folder / INDEX_FILE, checksum, int(state["crc32"]))
+                return None
             index = faiss.read_index(str(folder / INDEX_FILE))
         except (OSError, ValueError, RuntimeError) as e:
             log.info("no usable FAISS index in %s (%s)", folder, e)
