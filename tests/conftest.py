@@ -63,6 +63,8 @@ from dataclasses import dataclass  # noqa: E402
 PG_URL_ENV = "CLAPSEARCH_TEST_PG_URL"
 PG_REQUIRED_ENV = "CLAPSEARCH_TEST_PG_REQUIRED"
 PG_START_SECONDS = 60.0
+PG_TEMP_PREFIX = "clapsearch-pg-"
+PG_THROWAWAY_PASSWORD = "not-a-secret-42"
 
 
 def _pg_unavailable(reason: str) -> None:
@@ -97,6 +99,14 @@ def _pg_bindir() -> Path | None:
     return None
 
 
+def _remove_stale_clusters(tmp: Path) -> None:
+    """Remove the folders of throwaway servers whose session was killed (their server stopped with it)."""
+    for root in tmp.glob(PG_TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if not (root / "data" / "postmaster.pid").exists() and time.time() - root.stat().st_mtime > 600:
+                shutil.rmtree(root, ignore_errors=True)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -124,7 +134,8 @@ class _ThrowawayPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        # trust auth ignores the password; it is there so that tests can check messages never show it
+        return f"postgresql+psycopg://postgres:{PG_THROWAWAY_PASSWORD}@127.0.0.1:{self.port}/postgres"
 
     def _as_owner(self) -> dict[str, object]:
         """As root, run the server as the postgres user (PostgreSQL refuses to run as root)."""
@@ -209,7 +220,9 @@ def pg_server() -> Iterator[str]:
         _pg_unavailable(f"{PG_URL_ENV} is unset and no PostgreSQL server binaries (initdb, postgres) were found on "
                         "PATH, by pg_config or in /usr/lib/postgresql/*/bin: install them (Debian: apt-get install "
                         f"postgresql) or set {PG_URL_ENV}=postgresql+psycopg://USER@HOST:PORT/DB")
-    root = Path(tempfile.mkdtemp(prefix="clapsearch-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    tmp = "/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()
+    _remove_stale_clusters(Path(tmp))
+    root = Path(tempfile.mkdtemp(prefix=PG_TEMP_PREFIX, dir=tmp))
     server = _ThrowawayPostgres(bindir, root)
     try:
         server.start()
