@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from clapsearch.encoder import Encoder
@@ -26,6 +27,20 @@ class IndexError_(UserError, ValueError):
 def _model_key(model: str | Path) -> str:
     p = Path(model)
     return str(p.resolve()) if p.exists() else str(model)
+
+
+def _shown_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy understands: it fails later with its own message
+        return url
+
+
+def _no_table(e: DatabaseError) -> bool:
+    # SQLite: OperationalError "no such table"; PostgreSQL: ProgrammingError (UndefinedTable) "does not exist"
+    text = str(e)
+    return "no such table" in text or "UndefinedTable" in text or ("relation" in text and "does not exist" in text)
 
 
 def _damaged(where: str, folder: Path, e: BaseException) -> IndexError_:
@@ -58,20 +73,18 @@ class IndexDir:
                               "'clapsearch index' built")
         if not create and db_url is None and not (folder / SQLITE_FILE).is_file():
             raise IndexError_(f"no index at {folder}: build one with 'clapsearch index PATH --index {folder}'")
-        where = db_url or str(folder / SQLITE_FILE)
+        where = _shown_url(db_url) if db_url else str(folder / SQLITE_FILE)
         try:
             if create:
                 folder.mkdir(parents=True, exist_ok=True)
             store = Store(db_url, readonly=not create) if db_url else Store.sqlite_in(folder, readonly=not create)
             meta = store.meta()
-        except OperationalError as e:
-            if not create and "no such table" in str(e):
+        except DatabaseError as e:
+            if not create and _no_table(e):
                 raise IndexError_(f"no index in {where}: build one with 'clapsearch index PATH --index {folder}"
                                   f"{' --db URL' if db_url else ''}'") from None
-            if "malformed" in str(e) or "not a database" in str(e):
-                raise _damaged(where, folder, e) from None
-            raise
-        except DatabaseError as e:
+            if isinstance(e, OperationalError) and not ("malformed" in str(e) or "not a database" in str(e)):
+                raise  # a server that cannot be reached, a lock: reported as a database error
             raise _damaged(where, folder, e) from None
         built_with = meta.get("model")
         if not create and not built_with:
