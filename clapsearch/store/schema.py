@@ -1,7 +1,7 @@
 """Tables: one row per file, one per searchable segment (with its vector), and the index's meta."""
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -33,7 +33,7 @@ class FileRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(OsPath(), unique=True, index=True)
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes: a 4-hour 24-bit WAV passes 2 GiB
     mtime: Mapped[float] = mapped_column(Float)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     duration: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -15,7 +15,6 @@ import pytest
 import soundfile as sf
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
@@ -112,10 +111,6 @@ def test_many_files_removed_in_chunks(pg_url: str) -> None:
     assert set(store.file_states()) == set(paths[1100:])
 
 
-@pytest.mark.xfail(strict=True, raises=DataError, reason=(
-    "bug in clapsearch/store/schema.py FileRecord.size: Integer is PostgreSQL's 32-bit integer, so a file of 2 GiB "
-    "or more (a 4-hour 48 kHz 24-bit stereo WAV is ~4 GiB) fails with DataError 'integer out of range' (SQLite "
-    "integers are 64-bit); BigInteger fixes it. Remove this mark when that is fixed"))
 def test_a_file_of_2_gib_or_more(pg_url: str) -> None:
     store = Store(pg_url)
     big, mtime = 3 * 2**30 + 7, 1733040000.1234567
