@@ -37,6 +37,16 @@ def _shown_url(url: str) -> str:
         return url
 
 
+def _missing_sqlite_file(url: str) -> bool:
+    """A reader must not create an empty SQLite file where it was given a URL to nothing."""
+    try:
+        u = make_url(url)
+    except Exception:
+        return False
+    return u.get_backend_name() == "sqlite" and bool(u.database) and not u.database.startswith("file:") \
+        and u.database != ":memory:" and not Path(u.database).exists()
+
+
 def _no_table(e: DatabaseError) -> bool:
     # SQLite: OperationalError "no such table"; PostgreSQL: ProgrammingError (UndefinedTable) "does not exist"
     text = str(e)
@@ -74,6 +84,9 @@ class IndexDir:
         if not create and db_url is None and not (folder / SQLITE_FILE).is_file():
             raise IndexError_(f"no index at {folder}: build one with 'clapsearch index PATH --index {folder}'")
         where = _shown_url(db_url) if db_url else str(folder / SQLITE_FILE)
+        if not create and db_url and _missing_sqlite_file(db_url):
+            raise IndexError_(f"no index in {where} (no such file): build one with 'clapsearch index PATH --index "
+                              f"{folder} --db URL'")
         try:
             if create:
                 folder.mkdir(parents=True, exist_ok=True)

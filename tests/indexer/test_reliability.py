@@ -306,6 +306,9 @@ def test_a_database_without_an_index_is_no_index_and_stays_untouched(tmp_path: P
     result = runner.invoke(app, ["query", "x", "--db", f"sqlite:///{db}", "--index", str(tmp_path / "new")])
     assert result.exit_code == 1 and "no index in" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "new").exists()
+    missing = tmp_path / "missing.sqlite"
+    result = runner.invoke(app, ["query", "x", "--db", f"sqlite:///{missing}", "--index", str(tmp_path / "new")])
+    assert result.exit_code == 1 and "no index in" in result.output and not missing.exists()
 
 
 def test_rebuild_sets_a_damaged_database_aside_and_builds_again(library: Path, tmp_path: Path) -> None:
