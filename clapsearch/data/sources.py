@@ -62,13 +62,15 @@ _TUPLE_KEYS = ("roots", "extra_packages", "skip_dirs")
 def _check_keys(entry: dict, allowed: set[str], where: str) -> None:
     unknown = sorted(set(entry) - allowed)
     if unknown:
-        raise CatalogueError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}")
+        raise CatalogueError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                             f"allowed: {', '.join(sorted(allowed))}")
 
 
 def _rule(raw: Any, shared: dict[str, tuple[str, ...]], where: str) -> Rule:
     """Return a Rule from ``[pattern]``, ``[pattern, label]`` or ``[pattern, label, captions or "@name"]``."""
     if not isinstance(raw, list) or not 1 <= len(raw) <= 3 or not all(isinstance(x, str) for x in raw[:2]):
-        raise CatalogueError(f"{where}: a rule is [pattern], [pattern, label] or [pattern, label, captions]; got {raw!r}")
+        raise CatalogueError(f"{where}: a rule is [pattern], [pattern, label] or [pattern, label, captions]; "
+                             f"got {raw!r}")
     caps = raw[2] if len(raw) == 3 else ()
     if isinstance(caps, str):
         if caps[1:] not in shared or not caps.startswith("@"):

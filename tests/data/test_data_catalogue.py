@@ -46,3 +46,10 @@ def test_an_unknown_caption_set_or_a_bad_rule_is_rejected(tmp_path: Path) -> Non
         load_catalogue(_write(tmp_path, {"package": "p", "licence": "x", "roots": [], "rules": ["^a"]}))
     with pytest.raises(CatalogueError, match=r"cat\.json: unknown key\(s\) 'sources'"):
         load_catalogue(_write(tmp_path, {"package": "p", "licence": "x", "roots": []}, sources=[]))
+
+
+def test_every_source_names_a_registered_captioner() -> None:
+    from clapsearch.data.debian import CAPTIONERS, CONTEXT_READERS
+
+    assert {s.captioner for s in sources.SOURCES} <= set(CAPTIONERS)
+    assert set(CONTEXT_READERS) <= set(CAPTIONERS)
