@@ -42,18 +42,27 @@ def resolve_model_dir(name_or_path: str | Path) -> Path | None:
     return None
 
 
-def build_model(config: ModelConfig, pretrained: bool = True, root: Path | None = None) -> ClapModel:
+def build_model(config: ModelConfig, pretrained: bool = True, root: Path | None = None,
+                seed: int | None = 0) -> ClapModel:
     """Return a ClapModel for a config, its untrained parts seeded the same every time.
 
     root: the saved model's folder, where a published model's tokenizer lives.
+    seed: what is not loaded from weights is drawn from this seed in a forked generator; None draws it from
+    the caller's generator as it stands (the trainer, which seeded it with --seed).
     """
+    if seed is None:
+        return _assemble(config, pretrained, root)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)  # whatever is not loaded from weights starts the same every time
-        model = ClapModel(config, build_audio_tower(config.audio, pretrained),
-                          build_text_tower(config.text, pretrained, root=root))
-        if config.head == "mlp":  # LAION's heads replace CLAP's projection heads
-            model.audio_head = MlpHead(model.audio_tower.width, config.embed_dim)
-            model.text_head = MlpHead(model.text_tower.width, config.embed_dim)
+        torch.manual_seed(seed)
+        return _assemble(config, pretrained, root)
+
+
+def _assemble(config: ModelConfig, pretrained: bool, root: Path | None) -> ClapModel:
+    model = ClapModel(config, build_audio_tower(config.audio, pretrained),
+                      build_text_tower(config.text, pretrained, root=root))
+    if config.head == "mlp":  # LAION's heads replace CLAP's projection heads
+        model.audio_head = MlpHead(model.audio_tower.width, config.embed_dim)
+        model.text_head = MlpHead(model.text_tower.width, config.embed_dim)
     return model
 
 

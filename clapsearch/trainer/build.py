@@ -10,7 +10,6 @@ from clapsearch.errors import WeightsError
 from clapsearch.model import ClapModel, ModelConfig, create_model, load_config
 from clapsearch.model.factory import blame_config, build_model, trainable_state
 from clapsearch.model.heads import ProjectionHead
-from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.paths import display_path
 
 
@@ -38,14 +37,9 @@ def model_to_train(config: str, dropout: float | None, device: str, audio_centre
 def fresh_model(cfg: ModelConfig, device: str) -> ClapModel:
     """Return the factory's model for a config: pretrained towers, the heads its config names.
 
-    CLAP's projection heads are drawn from the torch generator as the trainer seeded it (--seed), as every
-    run so far was; the factory's build_model draws from seed 0 in a forked generator, which would change
-    every run's weights, so it builds only the heads that it alone knows (LAION's MLP heads). Once the
-    factory takes `seed=None` (the caller's generator, unforked), both become one build_model call.
+    The untrained heads are drawn from the torch generator as the trainer seeded it (--seed).
     """
-    if cfg.head != "projection":
-        return build_model(cfg).to(device)
-    return ClapModel(cfg, build_audio_tower(cfg.audio), build_text_tower(cfg.text)).to(device)
+    return build_model(cfg, seed=None).to(device)
 
 
 def load_trained_state(model: ClapModel, state: dict[str, torch.Tensor], source: Path | str) -> None:
