@@ -1,4 +1,4 @@
-"""Training manifest rows (audio-caption pairs) and their JSONL reader/writer."""
+"""Training manifests as the recipes write them: JSONL of Clip records (clapsearch.manifest), and data cards."""
 from __future__ import annotations
 
 import json
@@ -8,43 +8,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from clapsearch.errors import DataError, DataNotFound
+from clapsearch.manifest import Clip
+
+__all__ = ["Clip", "SourceStats", "merge_parts", "read_jsonl", "write_jsonl"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Clip:
-    """One training clip: audio path (relative to the manifest's folder), captions, concept label."""
-
-    audio: str
-    captions: list[str]
-    label: str
-    source: str
-    licence: str
-
-    def to_dict(self) -> dict:
-        """Return the JSON-ready dict in the exact manifest key order."""
-        return {
-            "audio": self.audio,
-            "captions": list(self.captions),
-            "label": self.label,
-            "source": self.source,
-            "licence": self.licence,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Clip:
-        """Return a Clip from a manifest dict (a single ``caption`` string is accepted too)."""
-        caps = d.get("captions")
-        if caps is None:
-            caps = [d["caption"]] if d.get("caption") else []
-        return cls(
-            audio=str(d["audio"]),
-            captions=[str(c) for c in caps],
-            label=str(d.get("label", "")),
-            source=str(d.get("source", "")),
-            licence=str(d.get("licence", "")),
-        )
 
 
 @dataclass

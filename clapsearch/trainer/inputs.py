@@ -10,9 +10,9 @@ from torch.utils.data import DataLoader, Dataset
 
 from clapsearch.audio import AudioError, read_window
 from clapsearch.audio.decode import fit_length
+from clapsearch.manifest import Clip
 from clapsearch.model import ClapModel
 from clapsearch.trainer.batching import BatchSampler, Pick
-from clapsearch.trainer.manifest import TrainClip
 from clapsearch.trainer.mixing import Mix, render
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def stack_ragged(arrays: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tens
 class CropDataset(Dataset):
     """Decodes one training crop per pick: a random position in clips longer than a crop, padding in short ones."""
 
-    def __init__(self, clips: Sequence[TrainClip], sample_rate: int, clip_seconds: float,
+    def __init__(self, clips: Sequence[Clip], sample_rate: int, clip_seconds: float,
                  mixes: dict[str, Mix] | None = None) -> None:
         self.clips, self.sample_rate, self.clip_seconds = list(clips), sample_rate, clip_seconds
         self.samples = int(round(clip_seconds * sample_rate))
@@ -75,7 +75,7 @@ def _collate(items: list[tuple[np.ndarray, Pick]]) -> tuple[torch.Tensor, list[P
 class PairInputs:
     """Model inputs for the picks of each step: tower outputs from the cache where a tower is frozen."""
 
-    def __init__(self, model: ClapModel, clips: Sequence[TrainClip], audio_cache: list[np.ndarray] | None,
+    def __init__(self, model: ClapModel, clips: Sequence[Clip], audio_cache: list[np.ndarray] | None,
                  text_cache: list[np.ndarray] | None, mixes: dict[str, Mix] | None = None) -> None:
         self.model, self.clips, self.mixes = model, list(clips), mixes or {}
         self.audio = stack_ragged(audio_cache) if audio_cache is not None else None  # crops per clip

@@ -11,40 +11,29 @@ from typing import Any
 
 from clapsearch.audio import AudioError, probe
 from clapsearch.errors import DataError, DataNotFound, OptionError
+from clapsearch.manifest import Clip
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class TrainClip:
-    """One clip and every caption it has; `audio` is an absolute path once read from a manifest."""
+# The trainer's name for the one manifest record; kept so that `from clapsearch.trainer import TrainClip` holds.
+TrainClip = Clip
 
-    audio: str
-    captions: list[str]
-    label: str = ""
-    source: str = ""
-    duration: float = 0.0  # seconds, filled in by check_clips (header only)
-    background: str = ""  # a mixture's background group: the mixture holds that concept too
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"audio": self.audio, "captions": list(self.captions), "label": self.label,
-                "source": self.source, "duration": self.duration}
+def clip_of_row(row: dict[str, Any]) -> Clip:
+    """Return the Clip of a user's manifest row: captions stripped and empty ones dropped, missing fields empty.
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainClip:
-        captions = d.get("captions")
-        if captions is None:
-            captions = [d["caption"]] if d.get("caption") else []
-        if isinstance(captions, str):
-            captions = [captions]
-        return cls(audio=str(d["audio"]), captions=[str(c).strip() for c in captions if str(c).strip()],
-                   label=str(d.get("label") or ""), source=str(d.get("source") or ""),
-                   duration=float(d.get("duration") or 0.0))
-
-    @property
-    def group(self) -> str:
-        """The label-aware batching group: the concept label, or the clip itself when it has none."""
-        return f"label:{self.label}" if self.label else f"clip:{self.audio}"
+    Lenient where Clip.from_dict is exact (that one reads what a recipe wrote): a row may hold `caption` or
+    `captions` (a list or one string), and null or missing label, source and licence read as "".
+    """
+    captions = row.get("captions")
+    if captions is None:
+        captions = [row["caption"]] if row.get("caption") else []
+    if isinstance(captions, str):
+        captions = [captions]
+    return Clip(audio=str(row["audio"]), captions=[str(c).strip() for c in captions if str(c).strip()],
+                label=str(row.get("label") or ""), source=str(row.get("source") or ""),
+                licence=str(row.get("licence") or ""), duration=float(row.get("duration") or 0.0))
 
 
 @dataclass
@@ -105,7 +94,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_manifest(path: str | Path) -> tuple[list[TrainClip], ManifestSummary]:
+def read_manifest(path: str | Path) -> tuple[list[Clip], ManifestSummary]:
     """Return the clips of one CSV (audio,caption[,label,source]) or JSONL (audio,captions[,label,source]) file.
 
     Rows naming the same audio file are merged into one clip with all their captions; relative paths
@@ -114,10 +103,10 @@ def read_manifest(path: str | Path) -> tuple[list[TrainClip], ManifestSummary]:
     path = Path(path)
     if not path.is_file():
         raise DataNotFound(f"manifest {path} not found: check the --data path")
-    by_audio: dict[str, TrainClip] = {}
+    by_audio: dict[str, Clip] = {}
     rows = _rows(path)
     for row in rows:
-        clip = TrainClip.from_dict(row)
+        clip = clip_of_row(row)
         audio = Path(clip.audio).expanduser()
         clip.audio = str(audio if audio.is_absolute() else (path.parent / audio).resolve())
         if clip.audio in by_audio:
@@ -132,7 +121,7 @@ def read_manifest(path: str | Path) -> tuple[list[TrainClip], ManifestSummary]:
     return clips, summary
 
 
-def check_clips(clips: list[TrainClip]) -> tuple[list[TrainClip], list[Skipped]]:
+def check_clips(clips: list[Clip]) -> tuple[list[Clip], list[Skipped]]:
     """Return (usable clips with durations, skipped rows with reasons); reads headers only."""
     good, skipped = [], []
     for clip in clips:
@@ -148,9 +137,9 @@ def check_clips(clips: list[TrainClip]) -> tuple[list[TrainClip], list[Skipped]]
     return good, skipped
 
 
-def load_manifests(paths: list[str | Path]) -> tuple[list[TrainClip], list[ManifestSummary], list[Skipped]]:
+def load_manifests(paths: list[str | Path]) -> tuple[list[Clip], list[ManifestSummary], list[Skipped]]:
     """Return the usable clips of several manifests, a summary per manifest, and every skipped row."""
-    clips: list[TrainClip] = []
+    clips: list[Clip] = []
     summaries, skipped = [], []
     seen: set[str] = set()
     for p in paths:
@@ -170,12 +159,12 @@ def load_manifests(paths: list[str | Path]) -> tuple[list[TrainClip], list[Manif
     return clips, summaries, skipped
 
 
-def split_holdout(clips: list[TrainClip], fraction: float) -> tuple[list[TrainClip], list[TrainClip]]:
+def split_holdout(clips: list[Clip], fraction: float) -> tuple[list[Clip], list[Clip]]:
     """Return (train, held-out): a deterministic split by clip path hash, so it never changes between runs."""
     if fraction <= 0:
         return clips, []
 
-    def bucket(c: TrainClip) -> float:
+    def bucket(c: Clip) -> float:
         return int(hashlib.sha1(c.audio.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
     held = [c for c in clips if bucket(c) < fraction]
@@ -185,7 +174,7 @@ def split_holdout(clips: list[TrainClip], fraction: float) -> tuple[list[TrainCl
     return train, held
 
 
-def add_label_captions(clips: list[TrainClip], templates: tuple[str, ...] | list[str]) -> None:
+def add_label_captions(clips: list[Clip], templates: tuple[str, ...] | list[str]) -> None:
     """Append captions made from each labelled clip's label ("the sound of {label}") to its captions."""
     for clip in clips:
         label = clip.label.replace("_", " ").strip()

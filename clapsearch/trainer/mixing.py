@@ -20,7 +20,7 @@ import numpy as np
 
 from clapsearch.audio import read_window
 from clapsearch.audio.decode import fit_length, resample
-from clapsearch.trainer.manifest import TrainClip
+from clapsearch.manifest import Clip
 
 BANDS = (8000, 11025, 16000, 22050)  # sample rates a band-limited mixture passes through
 MIX_PREFIX = "mix:"
@@ -41,7 +41,7 @@ class Mix:
         return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def draw_mixes(clips: Sequence[TrainClip], count: int, seed: int, clip_seconds: float,
+def draw_mixes(clips: Sequence[Clip], count: int, seed: int, clip_seconds: float,
                snr_db: tuple[float, float] = (3.0, 15.0), band_prob: float = 0.5) -> list[tuple[Mix, int, int]]:
     """Return `count` mixtures as (spec, foreground index, background index); the two differ in label."""
     if count <= 0:
@@ -63,7 +63,7 @@ def draw_mixes(clips: Sequence[TrainClip], count: int, seed: int, clip_seconds: 
         g_bg += g_bg >= g_fg  # any group but the foreground's
         fg, bg = int(rng.choice(members[g_fg])), int(rng.choice(members[g_bg]))
 
-        def start(c: TrainClip) -> float:
+        def start(c: Clip) -> float:
             return round(float(rng.random() * max(0.0, c.duration - clip_seconds)), 3)
 
         snr = round(float(rng.uniform(*snr_db)), 2)
@@ -94,24 +94,24 @@ def render(mix: Mix, sample_rate: int, clip_seconds: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _phrases(clip: TrainClip) -> list[str]:
+def _phrases(clip: Clip) -> list[str]:
     """The captions that read as a phrase inside "A and B": label templates ("the sound of x") only as a fallback."""
     own = [c for c in clip.captions if not c.lower().startswith(("this is a sound of ", "the sound of "))]
     return own or [c.split(" of ", 1)[-1] for c in clip.captions]
 
 
-def mixture_clip(mix: Mix, fg: TrainClip, bg: TrainClip, rng: np.random.Generator, compounds: int = 2) -> TrainClip:
-    """Return the TrainClip of a mixture: the foreground's captions plus `compounds` "A and B" captions."""
+def mixture_clip(mix: Mix, fg: Clip, bg: Clip, rng: np.random.Generator, compounds: int = 2) -> Clip:
+    """Return the Clip of a mixture: the foreground's captions plus `compounds` "A and B" captions."""
     own = list(fg.captions)
     pairs = {(str(rng.choice(_phrases(fg))), str(rng.choice(_phrases(bg)))) for _ in range(compounds)}
     compound = [f"{a} and {b}" for a, b in sorted(pairs)]
-    return TrainClip(audio=MIX_PREFIX + mix.key(), captions=own + compound, label=fg.label,
+    return Clip(audio=MIX_PREFIX + mix.key(), captions=own + compound, label=fg.label,
                      source=f"mix of {fg.source or fg.audio} and {bg.source or bg.audio}", duration=0.0,
                      background=bg.group)
 
 
-def build_mixtures(clips: Sequence[TrainClip], count: int, seed: int, clip_seconds: float,
-                   ) -> tuple[list[TrainClip], list[Mix]]:
+def build_mixtures(clips: Sequence[Clip], count: int, seed: int, clip_seconds: float,
+                   ) -> tuple[list[Clip], list[Mix]]:
     """Return the mixture clips and their specs (same order) for the training clips."""
     rng = np.random.default_rng([seed, 0x636170])
     made, specs = [], []

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from clapsearch.manifest import Clip
 from clapsearch.model import ClapModel
 from clapsearch.trainer.batching import BatchSampler
 from clapsearch.trainer.cache import FeatureCache, crop_starts
 from clapsearch.trainer.config import TrainConfig
 from clapsearch.trainer.evaluate import ClipEmbedder
 from clapsearch.trainer.inputs import PairInputs
-from clapsearch.trainer.manifest import (ManifestSummary, Skipped, TrainClip, add_label_captions, load_manifests,
-                                         split_holdout)
+from clapsearch.trainer.manifest import ManifestSummary, Skipped, add_label_captions, load_manifests, split_holdout
 from clapsearch.trainer.mixing import Mix, build_mixtures
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TrainData:
-    train_clips: list[TrainClip]
-    held_clips: list[TrainClip]
+    train_clips: list[Clip]
+    held_clips: list[Clip]
     summaries: list[ManifestSummary]
     skipped: list[Skipped]
     audio_cache: list[np.ndarray] | None = None  # per training clip: its crops' audio-tower outputs
@@ -93,7 +93,7 @@ def _add_mixtures(data: TrainData, cache: FeatureCache, count: int, seed: int, c
         data.mixes = {c.audio: m for c, m in zip(mix_clips, specs)}
 
 
-def _cache_text(train_clips: list[TrainClip], cache: FeatureCache) -> list[np.ndarray]:
+def _cache_text(train_clips: list[Clip], cache: FeatureCache) -> list[np.ndarray]:
     """Frozen text tower: every training caption's features, in one batched pass, split back per clip."""
     flat = cache.text_features([t for c in train_clips for t in c.captions])
     bounds = np.cumsum([0] + [len(c.captions) for c in train_clips])

@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from clapsearch.data.manifest import write_jsonl
+from clapsearch.manifest import Clip
 from clapsearch.trainer.manifest import TrainClip, load_manifests, read_manifest, split_holdout
 
 
@@ -32,19 +34,31 @@ def test_bad_files_are_skipped_and_reported(tmp_path: Path) -> None:
 
 
 def test_holdout_split_is_deterministic_and_disjoint() -> None:
-    clips = [TrainClip(f"/x/{i}.wav", ["c"]) for i in range(200)]
+    clips = [Clip(f"/x/{i}.wav", ["c"]) for i in range(200)]
     train, held = split_holdout(clips, 0.1)
     assert 5 < len(held) < 40 and not {c.audio for c in train} & {c.audio for c in held}
     assert [c.audio for c in split_holdout(clips, 0.1)[1]] == [c.audio for c in held]
 
 
 def test_clip_round_trips_through_dict() -> None:
-    clip = TrainClip("/a.wav", ["one", "two"], "lbl", "src", 1.5)
-    assert TrainClip.from_dict(clip.to_dict()) == clip
+    clip = Clip("/a.wav", ["one", "two"], "lbl", "src", "CC0")
+    assert Clip.from_dict(clip.to_dict()) == clip
+    # duration and background are the trainer's working fields, never written to a manifest
+    assert Clip("/a.wav", ["one"], duration=1.5, background="label:x").to_dict() == Clip("/a.wav", ["one"]).to_dict()
+
+
+def test_data_and_trainer_share_one_record(tmp_path: Path) -> None:
+    import clapsearch.data as data
+
+    assert TrainClip is Clip and data.Clip is Clip
+    sf.write(tmp_path / "a.wav", np.zeros(16000, np.float32), 16000)
+    write_jsonl(tmp_path / "m.jsonl", [Clip("a.wav", [" a door ", ""], "door", "debian:x", "GPL")])
+    clips, _, _ = load_manifests([tmp_path / "m.jsonl"])
+    assert clips == [Clip(str((tmp_path / "a.wav").resolve()), ["a door"], "door", "debian:x", "GPL", duration=1.0)]
 
 
 def test_label_captions_are_added_once() -> None:
-    from clapsearch.trainer.manifest import TrainClip as Clip, add_label_captions
+    from clapsearch.trainer.manifest import add_label_captions
 
     clips = [Clip(audio="a.wav", captions=["cattle lowing"], label="cow"), Clip(audio="b.wav", captions=["x"])]
     add_label_captions(clips, ("the sound of {label}", "the sound of {label}", "{label}"))

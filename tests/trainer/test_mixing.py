@@ -7,13 +7,14 @@ import numpy as np
 import soundfile as sf
 
 from clapsearch.trainer import TrainConfig, train
-from clapsearch.trainer.manifest import TrainClip, load_manifests
+from clapsearch.manifest import Clip
+from clapsearch.trainer.manifest import load_manifests
 from clapsearch.trainer.mixing import MIX_PREFIX, Mix, build_mixtures, draw_mixes, render
 
 from .conftest import SR
 
 
-def _clips(corpus: Path) -> list[TrainClip]:
+def _clips(corpus: Path) -> list[Clip]:
     clips, _, _ = load_manifests([corpus])
     return clips
 
@@ -90,8 +91,8 @@ def test_training_with_mixtures_caches_them_and_logs_no_skips(corpus: Path, tmp_
 
 
 def test_a_big_label_neither_floods_the_foregrounds_nor_the_backgrounds() -> None:
-    clips = [TrainClip(f"/big/{i}.wav", ["a woman speaking"], "speech", duration=3.0) for i in range(400)]
-    clips += [TrainClip(f"/{g}/{i}.wav", [f"a {g}"], g, duration=3.0) for g in "abcd" for i in range(4)]
+    clips = [Clip(f"/big/{i}.wav", ["a woman speaking"], "speech", duration=3.0) for i in range(400)]
+    clips += [Clip(f"/{g}/{i}.wav", [f"a {g}"], g, duration=3.0) for g in "abcd" for i in range(4)]
     mixes = draw_mixes(clips, 2000, seed=0, clip_seconds=1.0)
     fg_big = np.mean([clips[fg].label == "speech" for _, fg, _ in mixes])
     bg_big = np.mean([clips[bg].label == "speech" for _, _, bg in mixes])
