@@ -271,6 +271,27 @@ def load_audiocaps(root: str | Path, csv_path: str | Path | None = None) -> Capt
     return _caption_set("audiocaps", root, pairs)
 
 
+def load_dev_set(path: str | Path) -> LabelledSet:
+    """Return the labelled dev set a trainer `--eval KIND=PATH` names, through the task loaders above.
+
+    PATH is a CSV (filename,label[,group]; ESC-50's meta/esc50.csv), or a folder holding labels.csv (csv task),
+    meta/esc50.csv (esc50 task) or one sub-folder per class (folder task). A file the metadata names but that is
+    missing raises DataError naming it, as `clapsearch benchmark` does (no zero vector, no silent skip).
+    """
+    path = Path(path).expanduser()
+    if path.is_file():
+        if path.name == "esc50.csv" and path.parent.name == "meta":
+            return load_esc50(path.parent.parent)
+        return load_csv(path.parent, path)
+    if not path.exists():
+        raise DataNotFound(f"dev set {path} not found: check the PATH in --eval KIND=PATH")
+    if (path / "labels.csv").is_file():
+        return load_csv(path, path / "labels.csv")
+    if (path / "meta" / "esc50.csv").is_file():
+        return load_esc50(path)
+    return load_folder(path)
+
+
 LOADERS: dict[str, Callable[..., LabelledSet | CaptionSet]] = {
     "esc50": load_esc50, "us8k": load_us8k, "gtzan": load_gtzan, "gtzan-ms": load_gtzan_ms, "fsdd": load_fsdd,
     "ravdess": load_ravdess, "folder": load_folder, "csv": load_csv, "speaker-count": load_speaker_count,

@@ -30,6 +30,15 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: in
     return m
 
 
+def hub_ratio(confusion: np.ndarray) -> float:
+    """How lopsided predictions are: the most over-predicted class's predicted count over its true count
+    (1 = no hub; a class predicted but never true counts its predictions). From a confusion matrix (row = true)."""
+    conf = np.asarray(confusion)
+    if not conf.size or not conf.sum():
+        return 0.0
+    return float((conf.sum(axis=0) / np.maximum(conf.sum(axis=1), 1)).max())
+
+
 def hubs(confusion: np.ndarray | Sequence[Sequence[int]], classes: Sequence[str], factor: float = 2.0,
          ) -> list[tuple[str, int, int]]:
     """Return the classes predicted at least `factor` times as often as they occur: (class, predicted, true).

@@ -9,6 +9,7 @@ from clapsearch.errors import OptionError
 from clapsearch.paths import display_path
 
 SOUND_PROMPT = "this is a sound of {label}"
+RETRIEVAL_PROMPT = "the sound of a {label}"  # a dev set's labels as text->audio queries (trainer --eval retrieval=)
 
 # Prompt templates as in the CLAP paper (Elizalde et al. 2022, table 2 set-up).
 DEFAULT_PROMPTS: dict[str, list[str]] = {

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from clapsearch.benchmark.indexing import default_index_dir, index_clips, open_engine, prompt_embeddings, score_matrix
-from clapsearch.benchmark.metrics import (accuracy, confusion_matrix, mean_average_precision, per_class_accuracy,
-                                         softmax)
+from clapsearch.benchmark.metrics import (accuracy, confusion_matrix, hub_ratio, mean_average_precision,
+                                         per_class_accuracy, softmax)
 from clapsearch.benchmark.tasks import (DEFAULT_PROMPTS, SOUND_PROMPT, BenchResult, CaptionSet, LabelledSet,
                                        render_prompt)
 from clapsearch.errors import DataError
@@ -63,8 +63,7 @@ def classification_result(data: LabelledSet, logits: np.ndarray, rows: Sequence[
                 sel = np.array([(data.clips[r].group or "") == g for r in rows])
                 metrics[f"accuracy[{g}]"] = accuracy(truth[sel], pred[sel])
         conf = confusion_matrix(truth, pred, len(data.classes))
-        # how lopsided the predictions are: the most over-predicted class's share against its true share
-        metrics["hub_ratio"] = float((conf.sum(axis=0) / np.maximum(conf.sum(axis=1), 1)).max()) if rows else 0.0
+        metrics["hub_ratio"] = hub_ratio(conf)  # the most over-predicted class's share against its true share
         return Scored("accuracy", metrics["accuracy"], metrics, per_class_accuracy(truth, pred, data.classes),
                       conf.tolist())
     targets = np.zeros_like(mask)
@@ -110,13 +109,21 @@ def run_zero_shot(data: LabelledSet, model: str = "default", index_dir: str | Pa
                        skipped=summary.skipped, index=str(folder), seconds=time.monotonic() - t0)
 
 
-class ZeroShotEvaluator:
-    """evaluator(model) -> dict[str, float]: the zero-shot numbers of a saved model (name or folder) on a data set."""
+class SearchEvaluator:
+    """The search-engine back end of the Evaluator protocol (`clapsearch.benchmark.evaluator`):
+    evaluator(model name or folder) -> {"<task>/<metric>": value}, the numbers `clapsearch benchmark` prints.
+
+    primary_metric: "<task>/accuracy" (single-label), "<task>/mAP" (multi-label) or the retrieval headline.
+    """
 
     def __init__(self, data: LabelledSet | CaptionSet, prompts: Sequence[str] | None = None,
                  index_root: str | Path | None = None, device: str = "auto", workers: int | None = None) -> None:
+        from clapsearch.benchmark.retrieval import HEADLINE
+
         self.data, self.prompts, self.index_root = data, prompts, index_root
         self.device, self.workers = device, workers
+        metric = HEADLINE if isinstance(data, CaptionSet) else "mAP" if data.multi_label else "accuracy"
+        self.primary_metric = f"{data.task}/{metric}"
 
     def __call__(self, model: str) -> dict[str, float]:
         from clapsearch.benchmark.indexing import model_cache_key

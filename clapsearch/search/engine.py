@@ -25,9 +25,22 @@ class Hit:
                 "end": round(self.end, 3)}
 
 
+def best_window_scores(window_scores: np.ndarray, owner: np.ndarray, n_files: int) -> np.ndarray:
+    """(windows, queries) scores and each window's file index -> (n_files, queries): each file at its best window.
+
+    The ranking rule of the engine: a file scores as its best segment (rank_files keeps each file's first, i.e.
+    best, hit). Used where the windows are in memory rather than in an index (the trainer's dev sets). A file
+    without windows scores -inf.
+    """
+    out = np.full((n_files, window_scores.shape[1]), -np.inf, dtype=np.float32)
+    np.maximum.at(out, owner, window_scores)
+    return out
+
+
 def rank_files(queries: np.ndarray, vectors: VectorIndex, store: Store, k: int,
                exclude: set[str] | None = None) -> list[list[Hit]]:
-    """Return, per query vector, the k best files by cosine similarity, each at its best segment.
+    """Return, per query vector, the k best files by cosine similarity, each at its best segment
+    (as best_window_scores).
 
     Segments are searched exactly (FAISS inner product on normalised vectors). A file appears once; since
     a long file has many segments, the segment search widens until k distinct files are found or the index

@@ -1,15 +1,20 @@
-"""Evaluators: callables `evaluator(model) -> dict[str, float]`, used during training and by `benchmark`.
+"""The cached-features back end of the Evaluator protocol (`clapsearch.benchmark.evaluator`), used while training.
 
-Built in: zero-shot classification of a labelled dev set, text-to-audio top-k retrieval of its labels,
-and recall@k over held-out caption pairs (a pure function of embeddings).
+Evaluators are callables `evaluator(model) -> dict[str, float]` with a `primary_metric` (the key that selects
+the model when `--select` is empty). Built in: zero-shot classification of a labelled dev set, text-to-audio
+top-k retrieval of its labels, and recall@k over held-out caption pairs (a pure function of embeddings).
+
+Dev sets are read by the benchmark's loaders (`clapsearch.benchmark.adapters.load_dev_set`) into its one clip
+record (`clapsearch.benchmark.tasks.Clip`); prompts are rendered as `benchmark` renders them, and each file scores
+at its best window (`clapsearch.search.engine.best_window_scores`). A file the dev set names but that is missing
+raises DataError naming it before training starts, as `clapsearch benchmark` does. Here the model is the one in
+memory and the audio-tower features are cached; `clapsearch.benchmark.zeroshot.SearchEvaluator` is the other back
+end (a saved model, searched through the index).
 """
 from __future__ import annotations
 
-import csv
 import logging
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -17,57 +22,35 @@ import numpy as np
 import torch
 
 from clapsearch.audio import AudioError, iter_windows, probe, segment_windows
-from clapsearch.audio.decode import AUDIO_EXTENSIONS
-from clapsearch.errors import DataError, DataNotFound, OptionError
+from clapsearch.benchmark.adapters import load_dev_set
+from clapsearch.benchmark.metrics import confusion_matrix, hub_ratio
+from clapsearch.benchmark.tasks import RETRIEVAL_PROMPT, SOUND_PROMPT, LabelledSet, label_text, render_prompt
+from clapsearch.errors import DataError, OptionError
 from clapsearch.model import ClapModel
 from clapsearch.model.zoo.registry import user_cache_dir
+from clapsearch.search.engine import best_window_scores
 from clapsearch.trainer.cache import FeatureCache
 
 log = logging.getLogger(__name__)
 
-ZERO_SHOT_PROMPT = "this is a sound of {label}"
-RETRIEVAL_PROMPT = "the sound of a {label}"
+ZERO_SHOT_PROMPT = SOUND_PROMPT  # the benchmark's template, not a copy
 
 
-@dataclass(frozen=True)
-class LabelledFile:
-    path: str
-    label: str
-    group: str = ""
+def load_labelled_set(path: str | Path) -> LabelledSet:
+    """Return a dev set (a CSV, or a folder with labels.csv, meta/esc50.csv or class sub-folders); see load_dev_set."""
+    return load_dev_set(path)
 
 
-def _find_audio(csv_path: Path, name: str) -> Path:
-    # Layouts seen in the wild: files beside the CSV, in audio/ beside it, or in ../audio (ESC-50's meta/).
-    for folder in (csv_path.parent, csv_path.parent / "audio", csv_path.parent.parent / "audio"):
-        if (folder / name).is_file():
-            return folder / name
-    return csv_path.parent / name
+def _dev_set(data: LabelledSet | str | Path) -> LabelledSet:
+    data = data if isinstance(data, LabelledSet) else load_dev_set(data)
+    if data.multi_label:
+        raise DataError(f"dev set {data.root} has multi-label rows ('a;b'): the trainer's evaluators need one label "
+                        "per file; give each file one label")
+    return data
 
 
-def load_labelled_set(path: str | Path) -> list[LabelledFile]:
-    """Return the files of a dev set: a CSV (filename, label|category[, group]), a folder holding
-    labels.csv or meta/<one>.csv, or a folder with one subfolder per class."""
-    path = Path(path)
-    if path.is_dir():
-        csvs = [path / "labels.csv"] if (path / "labels.csv").is_file() else sorted((path / "meta").glob("*.csv"))
-        if len(csvs) == 1:
-            path = csvs[0]
-        else:
-            files = [LabelledFile(str(f), d.name.replace("_", " ")) for d in sorted(path.iterdir()) if d.is_dir()
-                     for f in sorted(d.rglob("*")) if f.suffix.lower() in AUDIO_EXTENSIONS]
-            if not files:
-                raise DataError(f"dev set {path} has no labels.csv, meta/*.csv or class subfolders with audio: "
-                                "give --eval a labelled folder or CSV")
-            return files
-    if not path.is_file():
-        raise DataNotFound(f"dev set {path} not found: check the PATH in --eval KIND=PATH")
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or "filename" not in rows[0] or not ({"label", "category"} & set(rows[0])):
-        raise DataError(f"dev set {path} needs CSV columns filename and label (or category): fix its header")
-    key = "label" if "label" in rows[0] else "category"
-    return [LabelledFile(str(_find_audio(path, r["filename"])), r[key].replace("_", " "), r.get("group", ""))
-            for r in rows]
+def _default_name(data: LabelledSet | str | Path) -> str:
+    return data.task if isinstance(data, LabelledSet) else Path(data).stem
 
 
 class ClipEmbedder:
@@ -124,10 +107,7 @@ class ClipEmbedder:
     def scores(self, model: ClapModel, queries: np.ndarray) -> np.ndarray:
         """Return (files, queries) similarities, each file at its best window (as the search engine ranks)."""
         emb, owner = self.windows(model)
-        sims = emb @ queries.T  # (windows, queries)
-        out = np.full((len(self.files), len(queries)), -np.inf, dtype=np.float32)
-        np.maximum.at(out, owner, sims)
-        return out
+        return best_window_scores(emb @ queries.T, owner, len(self.files))  # (windows, queries) -> (files, queries)
 
     def __call__(self, model: ClapModel) -> np.ndarray:
         """Return (files, D) clip embeddings: the L2-normalised mean of each file's windows."""
@@ -138,50 +118,62 @@ class ClipEmbedder:
 
 
 class ZeroShotEvaluator:
-    """Top-1 accuracy of classifying each file by its nearest label prompt (within its group, if any)."""
+    """Top-1 accuracy of classifying each file by its nearest label prompt (within its group, if any).
 
-    def __init__(self, path: str | Path, name: str | None = None, prompt: str = ZERO_SHOT_PROMPT,
+    data: a LabelledSet (benchmark.adapters) or a dev-set path. Returns {name}/accuracy (primary) and
+    {name}/hub_ratio (the most over-predicted label's predicted count over its true count; 1 = no hub).
+    """
+
+    def __init__(self, data: LabelledSet | str | Path, name: str | None = None, prompt: str = ZERO_SHOT_PROMPT,
                  cache_dir: str | Path | None = None, within_group: bool = True) -> None:
-        self.files = load_labelled_set(path)
-        self.name = name or Path(path).stem
+        self.data = _dev_set(data)
+        self.name = name or _default_name(data)
         self.prompt = prompt
         self.within_group = within_group
-        self.embed = ClipEmbedder([f.path for f in self.files], cache_dir)
+        self.primary_metric = f"{self.name}/accuracy"
+        self.truth = [label_text(c.labels[0]) for c in self.data.clips]
+        self.groups = [c.group or "" for c in self.data.clips]
+        self.embed = ClipEmbedder([c.path for c in self.data.clips], cache_dir)
 
     def __call__(self, model: ClapModel) -> dict[str, float]:
-        labels = sorted({f.label for f in self.files})
-        text = model.encode_text([self.prompt.format(label=label) for label in labels])  # (labels, D)
+        labels = sorted(set(self.truth))
+        text = model.encode_text([render_prompt(self.prompt, label) for label in labels])  # (labels, D)
         sims = self.embed.scores(model, text)  # (files, labels)
         if self.within_group:
-            group_of = {f.label: f.group for f in self.files}
-            for i, f in enumerate(self.files):
-                sims[i, [group_of[label] != f.group for label in labels]] = -np.inf
-        predicted = [labels[j] for j in sims.argmax(1)]
-        accuracy = float(np.mean([p == f.label for p, f in zip(predicted, self.files)]))
-        # hub check: the most over-predicted label's predicted count over its true count (1 = no hub)
-        true = Counter(f.label for f in self.files)
-        hub = max(n / true[label] for label, n in Counter(predicted).items())
-        return {f"{self.name}/accuracy": accuracy, f"{self.name}/hub_ratio": float(hub)}
+            group_of = dict(zip(self.truth, self.groups))
+            for i, group in enumerate(self.groups):
+                sims[i, [group_of[label] != group for label in labels]] = -np.inf
+        index = {label: j for j, label in enumerate(labels)}
+        truth = np.array([index[t] for t in self.truth])
+        predicted = sims.argmax(1)
+        accuracy = float(np.mean(predicted == truth))
+        hub = hub_ratio(confusion_matrix(truth, predicted, len(labels)))
+        return {self.primary_metric: accuracy, f"{self.name}/hub_ratio": hub}
 
 
 class RetrievalEvaluator:
-    """For each label (of the chosen groups): is one of its files in the top k for the label's prompt?"""
+    """For each label (of the chosen groups): is one of its files in the top k for the label's prompt?
 
-    def __init__(self, path: str | Path, name: str | None = None, prompt: str = RETRIEVAL_PROMPT, k: int = 5,
-                 groups: Sequence[str] = (), cache_dir: str | Path | None = None) -> None:
-        self.files = load_labelled_set(path)
-        self.name = name or Path(path).stem
+    Returns {name}/top{k}_rate (primary) and {name}/top{k} (the count).
+    """
+
+    def __init__(self, data: LabelledSet | str | Path, name: str | None = None, prompt: str = RETRIEVAL_PROMPT,
+                 k: int = 5, groups: Sequence[str] = (), cache_dir: str | Path | None = None) -> None:
+        self.data = _dev_set(data)
+        self.name = name or _default_name(data)
         self.prompt, self.k = prompt, k
-        self.labels = sorted({f.label for f in self.files if not groups or f.group in groups})
+        self.primary_metric = f"{self.name}/top{k}_rate"
+        self.truth = [label_text(c.labels[0]) for c in self.data.clips]
+        self.labels = sorted({t for t, c in zip(self.truth, self.data.clips) if not groups or (c.group or "") in groups})
         if not self.labels:
-            raise DataError(f"dev set {path} has no labels in groups {list(groups)}: check groups= in --eval")
-        self.embed = ClipEmbedder([f.path for f in self.files], cache_dir)
+            raise DataError(f"dev set {self.data.root} has no labels in groups {list(groups)}: check groups= in --eval")
+        self.embed = ClipEmbedder([c.path for c in self.data.clips], cache_dir)
 
     def __call__(self, model: ClapModel) -> dict[str, float]:
-        text = model.encode_text([self.prompt.format(label=label) for label in self.labels])
+        text = model.encode_text([render_prompt(self.prompt, label) for label in self.labels])
         top = np.argsort(-self.embed.scores(model, text).T, axis=1)[:, :self.k]  # (labels, k) file indices
-        hits = sum(any(self.files[j].label == label for j in row) for label, row in zip(self.labels, top))
-        return {f"{self.name}/top{self.k}_rate": hits / len(self.labels), f"{self.name}/top{self.k}": float(hits)}
+        hits = sum(any(self.truth[j] == label for j in row) for label, row in zip(self.labels, top))
+        return {self.primary_metric: hits / len(self.labels), f"{self.name}/top{self.k}": float(hits)}
 
 
 def recall_at_k(text: np.ndarray, audio: np.ndarray, ks: Sequence[int] = (1, 10)) -> dict[str, float]:

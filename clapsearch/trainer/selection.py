@@ -3,28 +3,40 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from clapsearch.audio import iter_windows
+from clapsearch.benchmark.evaluator import Evaluator
+from clapsearch.errors import OptionError
 from clapsearch.model import ClapModel
 from clapsearch.trainer.evaluate import recall_at_k
 from clapsearch.trainer.prepare import TrainData
 
 log = logging.getLogger(__name__)
 
-Evaluator = Callable[[ClapModel], dict[str, float]]
+__all__ = ["Evaluation", "Evaluator"]
 
 
 class Evaluation:
-    """`evaluation(model) -> metrics`; `score(metrics)`: the mean of the selection metrics, None without any."""
+    """`evaluation(model) -> metrics`; `score(metrics)`: the mean of the selection metrics, None without any.
+
+    Selection metrics: `select` (comma-separated keys), or when it is empty each evaluator's `primary_metric`,
+    or without evaluators holdout R@10.
+    """
 
     def __init__(self, data: TrainData, evaluators: dict[str, Evaluator], select: str, device: str) -> None:
         self.data, self.evaluators, self.device = data, evaluators, device
-        self.pick_first = not select  # "": the first metric of each evaluator, else holdout R@10
         self.select = [k for k in select.split(",") if k]
+        if not self.select:
+            for key, ev in evaluators.items():
+                primary = getattr(ev, "primary_metric", None)
+                if not isinstance(primary, str) or not primary:
+                    raise OptionError(f"evaluator {key!r} has no primary_metric: give it one (the key of its "
+                                      "result that selects the model) or pass --select")
+                if primary not in self.select:
+                    self.select.append(primary)
         self.centre_waves: list[np.ndarray] | None = None  # a trained tower's: decoded once, not per evaluation
 
     def __call__(self, model: ClapModel) -> dict[str, float]:
@@ -37,11 +49,7 @@ class Evaluation:
             t = model.encode_text([c.captions[0] for c in held])
             metrics.update({f"holdout/{k}": v for k, v in recall_at_k(t, a).items()})
         for ev in self.evaluators.values():
-            found = ev(model)
-            first = next(iter(found), None)
-            if self.pick_first and first is not None and first not in self.select:
-                self.select.append(first)
-            metrics.update(found)
+            metrics.update(ev(model))
         return metrics
 
     def score(self, metrics: dict[str, float]) -> float | None:

@@ -137,11 +137,12 @@ def test_cli_prints_one_red_line_for_a_wrong_layout(tmp_path: Path) -> None:
 
 
 def test_finetune_and_the_evaluator_callable(folder_layout: Path, tmp_path: Path) -> None:
-    from clapsearch.benchmark import ZeroShotEvaluator
+    from clapsearch.benchmark import Evaluator, SearchEvaluator
 
     opts = RunOptions(**{**OPTS.__dict__, "protocol": "finetune", "epochs": 2})
     r = run_task("folder", folder_layout, opts, tmp_path / "idx")
     assert r.protocol == "finetune" and r.n == 6 and (tmp_path / "idx" / "tower-features.npz").is_file()
-    scores = ZeroShotEvaluator(load_task("folder", folder_layout), index_root=tmp_path / "ev", device="cpu",
-                               workers=0)("tiny")
+    evaluator = SearchEvaluator(load_task("folder", folder_layout), index_root=tmp_path / "ev", device="cpu", workers=0)
+    assert isinstance(evaluator, Evaluator) and evaluator.primary_metric == "folder/accuracy"
+    scores = evaluator("tiny")
     assert set(scores) >= {"folder/accuracy"} and all(isinstance(v, float) for v in scores.values())

@@ -1,0 +1,73 @@
+"""The trainer's evaluators: the benchmark's loaders and record, an explicit primary metric, one failure mode."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from clapsearch.benchmark import Evaluator, load_task
+from clapsearch.benchmark.tasks import Clip, LabelledSet
+from clapsearch.errors import DataError, OptionError
+from clapsearch.trainer.evaluate import RetrievalEvaluator, ZeroShotEvaluator, load_labelled_set, parse_evaluator
+from clapsearch.trainer.selection import Evaluation
+from .conftest import SR
+
+
+def _dev(root: Path, rows: list[tuple[str, str, str]], missing: str | None = None) -> Path:
+    (root / "audio").mkdir(parents=True)
+    for name, _, _ in rows:
+        if name != missing:
+            sf.write(root / "audio" / name, np.zeros(SR // 2, np.float32), SR)
+    (root / "labels.csv").write_text("filename,label,group\n" + "".join(f"{n},{lab},{g}\n" for n, lab, g in rows))
+    return root
+
+
+ROWS = [("a.wav", "dog_bark", "animal"), ("b.wav", "cat", "animal"), ("c.wav", "banjo", "instrument")]
+
+
+def test_dev_set_is_the_benchmark_loader_and_record(tmp_path: Path) -> None:
+    root = _dev(tmp_path / "dev", ROWS)
+    data = load_labelled_set(root)
+    assert isinstance(data, LabelledSet) and all(isinstance(c, Clip) for c in data.clips)
+    assert data.clips == load_task("csv", root).clips
+    ev = ZeroShotEvaluator(root, cache_dir=tmp_path / "c")
+    assert ev.truth == ["dog bark", "cat", "banjo"] and ev.groups == ["animal", "animal", "instrument"]
+
+
+def test_a_missing_dev_file_fails_as_in_benchmark(tmp_path: Path) -> None:
+    root = _dev(tmp_path / "dev", ROWS, missing="b.wav")
+    with pytest.raises(DataError, match="b.wav") as trainer:
+        parse_evaluator(f"zeroshot={root}")
+    with pytest.raises(DataError, match="b.wav") as bench:
+        load_task("csv", root)
+    assert str(trainer.value) == str(bench.value)
+    with pytest.raises(DataError, match="not found"):
+        parse_evaluator(f"retrieval={tmp_path / 'nowhere'}")
+
+
+def test_evaluators_name_their_primary_metric(tmp_path: Path) -> None:
+    root = _dev(tmp_path / "dev", ROWS)
+    zs = parse_evaluator(f"zeroshot={root}?name=g", tmp_path / "c")
+    rt = parse_evaluator(f"retrieval={root}?name=g&k=2&groups=animal", tmp_path / "c")
+    assert isinstance(zs, Evaluator) and zs.primary_metric == "g/accuracy"
+    assert isinstance(rt, RetrievalEvaluator) and rt.primary_metric == "g/top2_rate" and rt.labels == ["cat", "dog bark"]
+
+
+class _Stub:
+    def __init__(self, primary: str | None) -> None:
+        if primary is not None:
+            self.primary_metric = primary
+
+    def __call__(self, model: object) -> dict[str, float]:
+        return {"x/other": 0.0, "x/main": 1.0}
+
+
+def test_selection_uses_the_primary_metric_not_the_first_key() -> None:
+    ev = Evaluation(None, {"x": _Stub("x/main")}, "", "cpu")  # type: ignore[arg-type]
+    assert ev.select == ["x/main"] and ev.score(_Stub("x/main")(None)) == 1.0
+    assert Evaluation(None, {}, "", "cpu").select == []  # type: ignore[arg-type]  # holdout R@10
+    assert Evaluation(None, {"x": _Stub(None)}, "x/other", "cpu").select == ["x/other"]  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="primary_metric"):
+        Evaluation(None, {"x": _Stub(None)}, "", "cpu")  # type: ignore[arg-type]
