@@ -115,7 +115,7 @@ def read_train_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise OptionError(f"--train-config {path} not found: give a JSON file of training settings, "
-                          f"e.g. recipes/default.json")
+                          "e.g. recipes/default.json")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -124,7 +124,8 @@ def read_train_file(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
         raise ConfigError(f"{path}: not a JSON object of training settings; write {{\"batch_size\": 64, ...}}")
     kinds = {f.name: str(f.type) for f in fields(TrainConfig)}
     known = sorted([*kinds, *RUN_KEYS])
-    settings, run = {}, {}
+    settings: dict[str, Any] = {}
+    run: dict[str, Any] = {}
     for key, value in raw.items():
         if key in RUN_KEYS:
             if key == "config" and not isinstance(value, str):

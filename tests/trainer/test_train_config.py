@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import clapsearch.trainer as trainer
+from clapsearch import trainer
 from clapsearch.cli.main import app
 from clapsearch.errors import ConfigError
 from clapsearch.train_config import TrainConfig, defaults, read_train_file
