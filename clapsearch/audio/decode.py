@@ -13,6 +13,7 @@ import soundfile as sf
 import torch
 import torchaudio
 
+from clapsearch.audio.padding import fit_length  # callers import it from here too
 from clapsearch.audio.windows import segment_windows
 from clapsearch.errors import UserError
 
@@ -182,22 +183,6 @@ def read_window(path: str | Path, start: float, end: float, sample_rate: int,
     if not np.all(np.isfinite(mono)):
         raise AudioError(f"non-finite samples at {start:.1f}s")
     return resample(mono, info.sample_rate, sample_rate)
-
-
-def fit_length(wave: np.ndarray, samples: int, padding: str = "zero") -> np.ndarray:
-    """Return the wave cut, or filled at the end, to exactly this many samples.
-
-    padding: "zero" (or "none") pads with silence; "repeat" tiles the clip then cuts (msclap);
-    "repeatpad" repeats it whole as often as it fits, then pads with silence (LAION).
-    """
-    n = wave.shape[0]
-    if n >= samples:
-        return wave[:samples]
-    if n > 0 and padding == "repeat":
-        return np.tile(wave, -(-samples // n))[:samples]
-    if n > 0 and padding == "repeatpad":
-        wave = np.tile(wave, samples // n)
-    return np.pad(wave, (0, samples - wave.shape[0]))
 
 
 def iter_windows(path: str | Path, sample_rate: int, clip_seconds: float, hop_seconds: float,

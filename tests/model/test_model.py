@@ -198,3 +198,22 @@ def test_audio_centre_is_removed_at_inference_and_saved_with_the_heads(tmp_path)
     model.set_audio_centre_weight(0.0)  # switched off (train --audio-centre 0 on a config that has one)
     assert "audio_centre" not in model.state_dict()
     np.testing.assert_allclose(create_model(save_model(model, tmp_path / "off")).encode_audio(wave), before, atol=1e-6)
+
+
+def test_front_end_modules_hold_the_config_and_reject_filters_above_nyquist() -> None:
+    from audiogen import tone
+
+    from clapsearch.model.config import FeatureConfig
+    from clapsearch.model.towers.frontend import LogMel, MelFrontEnd, build_front_end
+
+    cfg = FeatureConfig("log_mel", 512, 160, 32, 0.0, 8000.0)
+    front = build_front_end(cfg, 16000)
+    assert isinstance(front, LogMel) and not front.state_dict()  # constants are not weights
+    mel = front(torch.from_numpy(np.stack([tone(1000, 1.0), tone(4000, 1.0)])))
+    assert mel.shape == (2, 101, 32)
+    assert mel[0].mean(0).argmax() < mel[1].mean(0).argmax()
+    assert isinstance(build_front_end(FeatureConfig("librosa_mel", 512, 160, 32, 0.0, 8000.0), 16000), MelFrontEnd)
+    with pytest.raises(ValueError, match="Nyquist"):
+        LogMel(FeatureConfig("log_mel", 512, 160, 32, 0.0, 9000.0), 16000)
+    with pytest.raises(ValueError, match="Nyquist"):
+        MelFrontEnd(FeatureConfig("htk_mel", 512, 160, 32, 0.0, 9000.0), 16000)

@@ -7,13 +7,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from clapsearch.audio.features import LogMel
+from clapsearch.audio.features import quantize_int16
+from clapsearch.audio.padding import fit_clip
+from clapsearch.audio.windows import window_starts
 from clapsearch.errors import MissingPackageError, WeightsError
 from clapsearch.model.checkpoint import load_torch_checkpoint
 from clapsearch.model.config import AudioConfig
 from clapsearch.model.towers.cnn import Cnn14, EmbeddingNet, TinyCnn
-from clapsearch.model.towers.frontend import MelFrontEnd, fit_clip, quantize_int16, window_starts
+from clapsearch.model.towers.frontend import build_front_end
 from clapsearch.model.towers.htsat import Htsat
+from clapsearch.paths import display_path
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +33,7 @@ class AudioTower(nn.Module):
     def __init__(self, cfg: AudioConfig, net: nn.Module) -> None:
         super().__init__()
         self.cfg = cfg
-        kind = cfg.features.kind
-        self.features = MelFrontEnd(cfg.features, cfg.sample_rate) if kind in ("librosa_mel", "htk_mel") else (
-            LogMel(cfg.features, cfg.sample_rate))
+        self.features = build_front_end(cfg.features, cfg.sample_rate)
         self.net = net
         self.width = cfg.width
 

@@ -1,97 +1,46 @@
-"""The published models' waveform front ends: clip fitting, int16 rounding and their exact log-mel maps.
+"""The audio towers' front ends: a FeatureConfig's constant tensors, built once, around the log-mel maths.
 
-msclap and LAION's waveform path use torchlibrosa (librosa's Slaney filters, power spectrogram, dB with
-amin 1e-10 and no top_db); LAION's fusion path uses torchaudio's MelSpectrogram (HTK scale, no area norm)
-and AmplitudeToDB. Maths lives in functions; MelFrontEnd builds its filters once.
+The maths (filters, spectrogram, compressions) and the wave helpers are pure functions in clapsearch.audio;
+these modules only hold a config's filters and window as buffers and call them.
 """
 from __future__ import annotations
 
-import math
-
 import torch
-import torch.nn.functional as F
-import torchaudio
 from torch import nn
 
+from clapsearch.audio.features import (essentia_log, htk_mel_fbanks, mel_power, power_to_db, quantize_int16,
+                                       slaney_mel_fbanks, torchaudio_slaney_fbanks, warped_unit_sum_fbanks)
+from clapsearch.audio.padding import fit_clip
+from clapsearch.audio.windows import window_starts
 from clapsearch.model.config import FeatureConfig
 
-_F_SP = 200.0 / 3  # Slaney mel scale: linear below 1 kHz, logarithmic above
-_MIN_LOG_HZ = 1000.0
-_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
-_LOGSTEP = math.log(6.4) / 27.0
+# fit_clip, quantize_int16 and window_starts are imported from here by tests/model/zoo; their home is clapsearch.audio
+__all__ = ["LogMel", "MelFrontEnd", "build_front_end", "fit_clip", "quantize_int16", "window_starts"]
 
 
-def slaney_hz_to_mel(hz: torch.Tensor) -> torch.Tensor:
-    log_part = _MIN_LOG_MEL + torch.log(torch.clamp(hz, min=1e-10) / _MIN_LOG_HZ) / _LOGSTEP
-    return torch.where(hz >= _MIN_LOG_HZ, log_part, hz / _F_SP)
+class LogMel(nn.Module):
+    """Waveform (batch, samples) -> log-mel (batch, frames, n_mels): aisfx's Essentia bands, or PANNs' dB."""
 
+    def __init__(self, cfg: FeatureConfig, sample_rate: int) -> None:
+        super().__init__()
+        if cfg.f_max > sample_rate / 2 + 1e-6:
+            raise ValueError(f"f_max {cfg.f_max} Hz is above the Nyquist frequency of {sample_rate} Hz")
+        self.cfg = cfg
+        n_freqs = cfg.n_fft // 2 + 1
+        if cfg.kind == "essentia_mel":
+            fb = warped_unit_sum_fbanks(n_freqs, sample_rate, cfg.n_mels, cfg.f_min, cfg.f_max)
+            window = torch.hann_window(cfg.n_fft, periodic=False)
+        else:  # librosa/PANNs: Slaney mel scale and area normalisation
+            fb = torchaudio_slaney_fbanks(n_freqs, sample_rate, cfg.n_mels, cfg.f_min, cfg.f_max)
+            window = torch.hann_window(cfg.n_fft, periodic=True)
+        self.register_buffer("fbanks", fb, persistent=False)
+        self.register_buffer("window", window, persistent=False)
 
-def slaney_mel_to_hz(mel: torch.Tensor) -> torch.Tensor:
-    log_part = _MIN_LOG_HZ * torch.exp(_LOGSTEP * (mel - _MIN_LOG_MEL))
-    return torch.where(mel >= _MIN_LOG_MEL, log_part, _F_SP * mel)
-
-
-def slaney_mel_fbanks(n_fft: int, sample_rate: int, n_mels: int, f_min: float, f_max: float) -> torch.Tensor:
-    """Return (n_freqs, n_mels) filters exactly as librosa.filters.mel(htk=False, norm='slaney') makes them.
-
-    librosa works in float64, stores each triangle in float32, then scales the float32 rows by the
-    float64 area norm and rounds again; the two roundings are kept so the filters agree to the bit.
-    """
-    fft_freqs = torch.arange(n_fft // 2 + 1, dtype=torch.float64) * sample_rate / n_fft
-    mel_edges = torch.linspace(float(slaney_hz_to_mel(torch.tensor(f_min, dtype=torch.float64))),
-                               float(slaney_hz_to_mel(torch.tensor(f_max, dtype=torch.float64))),
-                               n_mels + 2, dtype=torch.float64)
-    hz_edges = slaney_mel_to_hz(mel_edges)
-    widths = hz_edges.diff()
-    ramps = hz_edges[:, None] - fft_freqs[None, :]  # (n_mels + 2, n_freqs)
-    lower = -ramps[:-2] / widths[:-1, None]
-    upper = ramps[2:] / widths[1:, None]
-    weights = torch.clamp(torch.minimum(lower, upper), min=0.0).float()
-    area = 2.0 / (hz_edges[2:] - hz_edges[:-2])
-    return (weights.double() * area[:, None]).float().t().contiguous()
-
-
-def htk_mel_fbanks(n_fft: int, sample_rate: int, n_mels: int, f_min: float, f_max: float) -> torch.Tensor:
-    """Return (n_freqs, n_mels) filters as torchaudio's MelSpectrogram draws them (HTK scale, no norm)."""
-    return torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate,
-                                                 norm=None, mel_scale="htk")
-
-
-def power_to_db(power: torch.Tensor, amin: float = 1e-10) -> torch.Tensor:
-    """Return 10 log10(max(power, amin)) (reference 1.0, no top_db), as torchlibrosa and torchaudio do."""
-    return 10.0 * torch.log10(torch.clamp(power, min=amin))
-
-
-def quantize_int16(wave: torch.Tensor) -> torch.Tensor:
-    """Return the wave rounded through int16 as LAION's hook does: clip to [-1, 1], truncate, rescale."""
-    ints = (wave.float().clamp(-1.0, 1.0) * 32767.0).to(torch.int16)
-    return (ints.double() / 32767.0).float()
-
-
-def fit_clip(wave: torch.Tensor, samples: int, padding: str) -> torch.Tensor:
-    """Return (..., samples): a shorter wave filled as the model's reference does, a longer one cut.
-
-    "repeat" (msclap): tile the clip enough times, then cut. "repeatpad" (LAION): whole repeats, then
-    zeros. "zero": zeros. "none": the wave as it is.
-    """
-    n = wave.shape[-1]
-    if padding == "none" or n == samples:
-        return wave
-    if n > samples:
-        return wave[..., :samples]
-    if n == 0:
-        return wave.new_zeros(*wave.shape[:-1], samples)
-    if padding == "repeat":
-        wave = wave.repeat(*([1] * (wave.dim() - 1)), math.ceil(samples / n))[..., :samples]
-    elif padding == "repeatpad":
-        wave = wave.repeat(*([1] * (wave.dim() - 1)), samples // n)
-    return F.pad(wave, (0, samples - wave.shape[-1]))
-
-
-def window_starts(samples: int, clip: int, hop: int) -> list[int]:
-    """Return the start of each clip-long window over a longer wave: every hop, plus one ending with it."""
-    starts = list(range(0, max(samples - clip, 0), max(hop, 1)))
-    return starts + [max(samples - clip, 0)]
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        cfg = self.cfg
+        if cfg.kind == "essentia_mel":
+            return essentia_log(mel_power(wave, self.fbanks, self.window, cfg.hop_length, "constant")) / cfg.scale
+        return power_to_db(mel_power(wave, self.fbanks, self.window, cfg.hop_length, "reflect")) / cfg.scale
 
 
 class MelFrontEnd(nn.Module):
@@ -112,8 +61,11 @@ class MelFrontEnd(nn.Module):
         self.register_buffer("window", torch.hann_window(cfg.n_fft, periodic=True), persistent=False)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        cfg = self.cfg
-        spec = torch.stft(wave.float(), cfg.n_fft, cfg.hop_length, window=self.window, center=True,
-                          pad_mode="reflect", return_complex=True)  # (batch, freqs, frames)
-        power = spec.real.square() + spec.imag.square()
-        return power_to_db(torch.matmul(power.transpose(1, 2), self.fbanks))  # (batch, frames, n_mels)
+        return power_to_db(mel_power(wave, self.fbanks, self.window, self.cfg.hop_length, "reflect"))
+
+
+def build_front_end(cfg: FeatureConfig, sample_rate: int) -> nn.Module:
+    """Return the module that turns (batch, samples) at sample_rate into the (batch, frames, n_mels) cfg names."""
+    if cfg.kind in ("librosa_mel", "htk_mel"):
+        return MelFrontEnd(cfg, sample_rate)
+    return LogMel(cfg, sample_rate)
