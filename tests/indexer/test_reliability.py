@@ -236,7 +236,7 @@ def test_interrupt_between_sql_commit_and_faiss_update_is_never_saved_as_current
     real = Store.put_file
 
     def commit_then_interrupt(self, *a, **kw):  # type: ignore[no-untyped-def]
-        out = real(self, *a, **kw)
+        real(self, *a, **kw)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Store, "put_file", commit_then_interrupt)
