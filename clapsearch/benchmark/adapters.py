@@ -163,7 +163,7 @@ def _find_audio(name: str, bases: list[Path]) -> Path | None:
     return None
 
 
-def load_csv(root: str | Path, csv_path: str | Path | None = None) -> LabelledSet:
+def load_csv(root: str | Path, csv_path: str | Path | None = None, label_column: str = "label") -> LabelledSet:
     """A CSV of filename,label[,group]: labels may be lists ('a;b' or "a,b" in quotes) for multi-label.
 
     With a group column, classes compete only within their group (e.g. gcompris: instrument, animal, effect).
@@ -177,7 +177,7 @@ def load_csv(root: str | Path, csv_path: str | Path | None = None) -> LabelledSe
             raise DataError(f"csv: {'no' if not found else 'several'} CSV file(s) in {root} (expected {expected})")
         csv_path = found[0]
     csv_path = Path(csv_path)
-    rows = _read_csv(csv_path, ("filename", "label"), "csv")
+    rows = _read_csv(csv_path, ("filename", label_column), "csv")
     bases = [csv_path.parent, csv_path.parent / "audio", root, root / "audio"]
     clips, missing, class_groups = [], [], {}
     has_group = bool(rows) and "group" in rows[0]
@@ -186,7 +186,7 @@ def load_csv(root: str | Path, csv_path: str | Path | None = None) -> LabelledSe
         if path is None:
             missing.append(r["filename"])
             continue
-        labels = _split_labels(r["label"])
+        labels = _split_labels(r[label_column])
         group = (r.get("group") or None) if has_group else None
         for lab in labels:
             if has_group and class_groups.setdefault(lab, group or "") != (group or ""):
@@ -274,22 +274,30 @@ def load_audiocaps(root: str | Path, csv_path: str | Path | None = None) -> Capt
 def load_dev_set(path: str | Path) -> LabelledSet:
     """Return the labelled dev set a trainer `--eval KIND=PATH` names, through the task loaders above.
 
-    PATH is a CSV (filename,label[,group]; ESC-50's meta/esc50.csv), or a folder holding labels.csv (csv task),
-    meta/esc50.csv (esc50 task) or one sub-folder per class (folder task). A file the metadata names but that is
-    missing raises DataError naming it, as `clapsearch benchmark` does (no zero vector, no silent skip).
+    PATH is a CSV (filename,label or filename,category[,group]; ESC-50's meta/esc50.csv), or a folder holding
+    labels.csv, meta/<one>.csv (meta/esc50.csv: the esc50 task) or one sub-folder per class (folder task). A file
+    the metadata names but that is missing raises DataError naming it, as `clapsearch benchmark` does (no zero
+    vector, no silent skip).
     """
     path = Path(path).expanduser()
-    if path.is_file():
-        if path.name == "esc50.csv" and path.parent.name == "meta":
-            return load_esc50(path.parent.parent)
-        return load_csv(path.parent, path)
     if not path.exists():
         raise DataNotFound(f"dev set {path} not found: check the PATH in --eval KIND=PATH")
-    if (path / "labels.csv").is_file():
-        return load_csv(path, path / "labels.csv")
-    if (path / "meta" / "esc50.csv").is_file():
-        return load_esc50(path)
-    return load_folder(path)
+    if path.is_dir():
+        metas = sorted((path / "meta").glob("*.csv"))
+        if (path / "labels.csv").is_file():
+            return _dev_csv(path, path / "labels.csv")
+        if len(metas) != 1:
+            return load_folder(path)
+        path = metas[0]
+    if path.name == "esc50.csv" and path.parent.name == "meta":
+        return load_esc50(path.parent.parent)
+    return _dev_csv(path.parent.parent if path.parent.name == "meta" else path.parent, path)
+
+
+def _dev_csv(root: Path, csv_path: Path) -> LabelledSet:
+    with open(csv_path, newline="", encoding="utf-8-sig") as f:
+        header = [h.strip() for h in next(csv.reader(f), [])]
+    return load_csv(root, csv_path, "category" if "category" in header and "label" not in header else "label")
 
 
 LOADERS: dict[str, Callable[..., LabelledSet | CaptionSet]] = {

@@ -71,3 +71,16 @@ def test_selection_uses_the_primary_metric_not_the_first_key() -> None:
     assert Evaluation(None, {"x": _Stub(None)}, "x/other", "cpu").select == ["x/other"]  # type: ignore[arg-type]
     with pytest.raises(OptionError, match="primary_metric"):
         Evaluation(None, {"x": _Stub(None)}, "", "cpu")  # type: ignore[arg-type]
+
+
+def test_dev_set_layouts_category_column_and_meta_folder(tmp_path: Path) -> None:
+    root = tmp_path / "dev"
+    (root / "audio").mkdir(parents=True)
+    (root / "meta").mkdir()
+    for name in ("a.wav", "b.wav"):
+        sf.write(root / "audio" / name, np.zeros(SR // 2, np.float32), SR)
+    (root / "meta" / "dev.csv").write_text("filename,category\na.wav,dog_bark\nb.wav,cat\n")
+    for path in (root, root / "meta" / "dev.csv"):
+        data = load_labelled_set(path)
+        assert [c.labels for c in data.clips] == [("dog_bark",), ("cat",)]
+        assert data.clips[0].path == str((root / "audio" / "a.wav").resolve())
