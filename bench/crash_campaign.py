@@ -3,9 +3,9 @@ check after every kill that the index on disk is consistent; at the end, that it
 
     python bench/crash_campaign.py --kills 100 [--source DIR] [--files 40] [--model default] [--seed 0]
 
-A run is killed at a moment drawn uniformly over [0, 1.2 x the median duration of the last complete runs of the
-same kind], so kills land in start-up (model load), scanning, embedding and the final write alike; one run in
-five is left to finish.
+Half the runs are killed at a moment drawn uniformly over [0, 1.2 x the median duration of the last complete
+runs], the other half over [0.9 x the start-up time, 1.1 x that median], so kills land in start-up (model load),
+scanning, embedding and the writes; one run in five is left to finish.
 Between runs, --changes/2 to --changes files are touched, added, deleted, moved and rewritten (enough work
 that a good share of the kills land after start-up). After each kill:
   - SQLite's integrity_check is "ok";
@@ -217,7 +217,9 @@ def main() -> None:
                                        f"{err.strip().splitlines()[-1] if err.strip() else ''}")
             completed += 1
         else:
-            at = rng.uniform(0, 1.2 * float(np.median(durations[-5:])))
+            typical = float(np.median(durations[-5:]))
+            # half the kills anywhere in a run, half after start-up (where the writes are)
+            at = rng.uniform(0, 1.2 * typical) if rng.random() < 0.5 else rng.uniform(0.9 * startup, 1.1 * typical)
             time.sleep(at)
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)  # the run and its decode workers, as a crash would

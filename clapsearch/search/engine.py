@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from clapsearch.audio import AudioError, probe
-from clapsearch.indexer.index_dir import IndexDir
+from clapsearch.index import IndexDir
 from clapsearch.paths import display_path
 from clapsearch.store import Store
 from clapsearch.vectors import VectorIndex

@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 
 from clapsearch.audio import AudioError, iter_windows, probe, read_window, segment_windows
-from clapsearch.audio.features import mel_power, power_to_db, torchaudio_slaney_fbanks, warped_unit_sum_fbanks
+from clapsearch.signal.mel import mel_power, power_to_db, torchaudio_slaney_fbanks, warped_unit_sum_fbanks
 from audiogen import tone
 
 

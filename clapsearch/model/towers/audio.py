@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from clapsearch.audio.features import quantize_int16
-from clapsearch.audio.padding import fit_clip
-from clapsearch.audio.windows import window_starts
+from clapsearch.signal.mel import quantize_int16
+from clapsearch.signal.padding import fit_clip
+from clapsearch.signal.windows import window_starts
 from clapsearch.errors import MissingPackageError, WeightsError
 from clapsearch.model.checkpoint import load_torch_checkpoint
 from clapsearch.model.config import AudioConfig

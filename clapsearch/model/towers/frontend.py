@@ -1,6 +1,6 @@
 """The audio towers' front ends: a FeatureConfig's constant tensors, built once, around the log-mel maths.
 
-The maths (filters, spectrogram, compressions) and the wave helpers are pure functions in clapsearch.audio;
+The maths (filters, spectrogram, compressions) and the wave helpers are pure functions in clapsearch.signal;
 these modules only hold a config's filters and window as buffers and call them.
 """
 from __future__ import annotations
@@ -8,13 +8,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from clapsearch.audio.features import (essentia_log, htk_mel_fbanks, mel_power, power_to_db, quantize_int16,
+from clapsearch.signal.mel import (essentia_log, htk_mel_fbanks, mel_power, power_to_db, quantize_int16,
                                        slaney_mel_fbanks, torchaudio_slaney_fbanks, warped_unit_sum_fbanks)
-from clapsearch.audio.padding import fit_clip
-from clapsearch.audio.windows import window_starts
+from clapsearch.signal.padding import fit_clip
+from clapsearch.signal.windows import window_starts
 from clapsearch.model.config import FeatureConfig
 
-# fit_clip, quantize_int16 and window_starts are imported from here by tests/model/zoo; their home is clapsearch.audio
+# fit_clip, quantize_int16 and window_starts are imported from here by tests/model/zoo; their home is clapsearch.signal
 __all__ = ["LogMel", "MelFrontEnd", "build_front_end", "fit_clip", "quantize_int16", "window_starts"]
 
 

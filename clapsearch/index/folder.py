@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from clapsearch.encoder import Encoder
+from clapsearch.index.lock import IndexLock, IndexLocked
 from clapsearch.errors import UserError
 from clapsearch.store import Store
 from clapsearch.store.store import SQLITE_FILE
@@ -142,8 +143,6 @@ class IndexDir:
 
     def _save_if_free(self, vectors: VectorIndex) -> None:
         """A reader saves a rebuilt FAISS file when no writer holds the index and the folder is writable."""
-        from clapsearch.indexer.lock import IndexLock, IndexLocked
-
         try:
             with IndexLock(self.folder):
                 if self.store.generation() == vectors.generation:
