@@ -1,0 +1,71 @@
+"""The architecture the style guide draws, checked on the source: which package may import which, and sizes."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "clapsearch"
+
+# package -> packages it must never import (directly or in a function)
+FORBIDDEN = {
+    "model": ["audio", "store", "vectors", "index", "indexer", "search", "benchmark", "trainer", "cli", "encoder"],
+    "signal": ["audio", "model", "store", "vectors", "encoder", "index", "indexer", "search"],
+    "audio": ["model", "store", "vectors", "encoder", "index", "indexer", "search"],
+    "store": ["model", "encoder", "audio", "vectors", "index", "indexer", "search"],
+    "vectors": ["model", "encoder", "audio", "store", "index", "indexer", "search"],
+    "index": ["indexer", "search", "cli"],
+    "search": ["indexer", "cli"],
+    "encoder": ["store", "vectors", "index", "indexer", "search", "cli"],
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    """Return the clapsearch subpackages a module imports (`clapsearch.x...` -> x)."""
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "clapsearch" and len(parts) > 1:
+                out.add(parts[1])
+    return out
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_dependencies_point_one_way(package: str) -> None:
+    offences = [f"{f.relative_to(PACKAGE)} imports clapsearch.{p}"
+                for f in sorted((PACKAGE / package).rglob("*.py"))
+                for p in sorted(imported_packages(f) & set(FORBIDDEN[package]))]
+    assert offences == []
+
+
+def test_importing_the_model_loads_no_audio_io_sql_or_faiss() -> None:
+    code = ("import sys, clapsearch.model; print(sorted(m for m in sys.modules if m.split('.')[:2] in "
+            "[['clapsearch', p] for p in ('audio', 'store', 'vectors', 'index', 'indexer')] or m in "
+            "('faiss', 'sqlalchemy', 'soundfile')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_modules_and_functions_stay_small() -> None:
+    """No module over 500 lines, no function body over 80 (a Typer command's option list is declaration and is
+    not counted: the body starts at its first statement)."""
+    big_modules, big_functions = [], []
+    for f in sorted(PACKAGE.rglob("*.py")):
+        text = f.read_text()
+        if text.count("\n") > 500:
+            big_modules.append(f"{f.relative_to(PACKAGE)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.body[0].lineno + 1  # type: ignore[operator]
+                if length > 80:
+                    big_functions.append(f"{f.relative_to(PACKAGE)}:{node.lineno} {node.name}: {length} lines")
+    assert big_modules == [] and big_functions == []
