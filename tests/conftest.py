@@ -92,7 +92,8 @@ def _pg_bindir() -> Path | None:
         return tuple(int(x) for x in digits.split(".") if x.isdigit())
 
     candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)]
-    candidates += [Path(p) for p in sorted(glob.glob("/usr/pgsql-*/bin"), reverse=True)] + [Path("/usr/local/pgsql/bin")]
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/pgsql-*/bin"), reverse=True)]
+    candidates += [Path("/usr/local/pgsql/bin")]
     for d in candidates:
         if all(os.access(d / tool, os.X_OK) for tool in ("initdb", "postgres")):
             return d

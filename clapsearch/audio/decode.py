@@ -13,9 +13,9 @@ import soundfile as sf
 import torch
 import torchaudio
 
+from clapsearch.errors import UserError
 from clapsearch.signal.padding import fit_length  # callers import it from here too
 from clapsearch.signal.windows import segment_windows
-from clapsearch.errors import UserError
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".opus", ".aif", ".aiff", ".aifc"})
 

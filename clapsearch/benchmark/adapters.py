@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clapsearch.audio.decode import AUDIO_EXTENSIONS
-from clapsearch.errors import DataError, DataNotFound, OptionError
 from clapsearch.benchmark.tasks import CaptionSet, Clip, LabelledSet
+from clapsearch.errors import DataError, DataNotFound, OptionError
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 RAVDESS_EMOTIONS = {"01": "neutral", "02": "calm", "03": "happy", "04": "sad", "05": "angry", "06": "fearful",

@@ -112,8 +112,8 @@ def write_report(results: Sequence[BenchResult], path: str | Path, notes: Sequen
             lines.append("")
             lines.append(", ".join(f"{k} {_fmt(v)}" for k, v in extra.items()))
         if r.skipped:
-            lines.append(f"\n{len(r.skipped)} clip(s) skipped by the indexer, e.g. {display_path(r.skipped[0]['path'])}: "
-                         f"{r.skipped[0]['reason']}")
+            lines.append(f"\n{len(r.skipped)} clip(s) skipped by the indexer, "
+                         f"e.g. {display_path(r.skipped[0]['path'])}: {r.skipped[0]['reason']}")
         stem = f"{r.dataset or r.task}-{r.protocol}"
         found = hubs(r.confusion, r.classes) if r.confusion is not None and r.classes else []
         if found:

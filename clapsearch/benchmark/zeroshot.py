@@ -9,10 +9,22 @@ from pathlib import Path
 import numpy as np
 
 from clapsearch.benchmark.indexing import default_index_dir, index_clips, open_engine, prompt_embeddings, score_matrix
-from clapsearch.benchmark.metrics import (accuracy, confusion_matrix, hub_ratio, mean_average_precision,
-                                         per_class_accuracy, softmax)
-from clapsearch.benchmark.tasks import (DEFAULT_PROMPTS, SOUND_PROMPT, BenchResult, CaptionSet, LabelledSet,
-                                       render_prompt)
+from clapsearch.benchmark.metrics import (
+    accuracy,
+    confusion_matrix,
+    hub_ratio,
+    mean_average_precision,
+    per_class_accuracy,
+    softmax,
+)
+from clapsearch.benchmark.tasks import (
+    DEFAULT_PROMPTS,
+    SOUND_PROMPT,
+    BenchResult,
+    CaptionSet,
+    LabelledSet,
+    render_prompt,
+)
 from clapsearch.errors import DataError
 from clapsearch.indexer import Progress
 

@@ -30,4 +30,5 @@ def convert(
     for key, value in report.checks.items():
         console.print(f"  {key}: {value:.3g}")
     if report.unused:
-        console.print(f"  not used for embeddings: {', '.join(report.unused[:4])}{' ...' if len(report.unused) > 4 else ''}")
+        more = " ..." if len(report.unused) > 4 else ""
+        console.print(f"  not used for embeddings: {', '.join(report.unused[:4])}{more}")

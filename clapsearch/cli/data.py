@@ -45,7 +45,7 @@ def debian_cmd(
             chosen = [sources.get(n) for n in names]
         except KeyError as exc:
             console.print(f"[red]{exc.args[0]}[/red]")
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         try:  # captions keep only real words: the recipe reads them from Debian's wamerican, like the sounds
             os.environ.setdefault(WORDS_ENV, str(debian.fetch_word_list(cache, out / "extract")))
         except debian.DebianError as exc:

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from clapsearch.cli.common import console, err_console, user_errors
 from clapsearch.paths import display_path
 from clapsearch.train_config import DEFAULT_MODEL, TrainConfig, defaults, read_train_file
-
 
 # Each TrainConfig default is written once, in the dataclass: the options below read it from there (so --help
 # shows it), and an option left at its default yields to the --train-config file's value.
@@ -48,8 +47,10 @@ def train(
     ctx: typer.Context,
     config: str = typer.Option(DEFAULT_MODEL, "--config",
                                help="Built-in config name, config .json, or saved model folder."),
-    data: list[Path] = typer.Option([], "--data", help="Manifest (CSV audio,caption or JSONL audio,captions); repeatable."),
-    out: Path = typer.Option(..., "--out", help="Output folder: the best model (a --model folder), last/, log, curves."),
+    data: list[Path] = typer.Option([], "--data",
+                                    help="Manifest (CSV audio,caption or JSONL audio,captions); repeatable."),
+    out: Path = typer.Option(..., "--out",
+                             help="Output folder: the best model (a --model folder), last/, log, curves."),
     train_config: Path = typer.Option(None, "--train-config",
                                       help="JSON file of training settings (TrainConfig fields; config, data, "
                                            "eval), e.g. recipes/default.json; options given here override it."),
@@ -125,13 +126,15 @@ def train(
                 info = f"loss {r['loss']:.3f}  T {r['temperature']:.4f}  {r['steps_per_s']:.1f} steps/s"
                 bar.update(task, total=r["total"], completed=r["step"], info=info)
                 if r.get("metrics"):
-                    bar.console.print(f"step {r['step']}: " + "  ".join(f"{k} {v:.3f}" for k, v in r["metrics"].items()))
+                    bar.console.print(f"step {r['step']}: "
+                                      + "  ".join(f"{k} {v:.3f}" for k, v in r["metrics"].items()))
 
             result = run_training(config, data, out, cfg, resume=resume, evaluators=evaluators,
                                   progress=on_step, command=command)
     table = Table(title=f"trained model in {escape(display_path(str(result.out)))}", show_header=False)
     table.add_row("steps", str(result.steps))
-    table.add_row("best step", f"{result.best_step}" + (f" ({result.best_metric:.4f})" if result.best_metric is not None else ""))
+    table.add_row("best step", f"{result.best_step}"
+                  + (f" ({result.best_metric:.4f})" if result.best_metric is not None else ""))
     for k, v in result.metrics.items():
         table.add_row(k, f"{v:.4f}")
     table.add_row("skipped clips", str(len(result.skipped)))

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import functools
-import os
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -131,7 +131,8 @@ ACTIONS: dict[str, str | None] = {
     "scream": "screaming", "yell": "yelling", "shout": "shouting", "cry": "crying", "sigh": "sighing",
     "snore": "snoring", "whistle": None, "clap": "clapping", "miss": "swishing through the air",
     "swing": "swinging", "select": None, "order": None, "trained": None, "idle": None, "move": None,
-    "moving": None, "call": None, "ack": None, "sel": None, "prod": None, "summon": None, "ready": None, "spawn": None, "expire": None, "generic": None,
+    "moving": None, "call": None, "ack": None, "sel": None, "prod": None, "summon": None, "ready": None, "spawn": None,
+    "expire": None, "generic": None,
     "flapping": "flapping its wings", "canter": "cantering", "gallop": "galloping", "trot": "trotting",
     "impact": "hitting something", "splat": "splatting", "sizzle": "sizzling",
 }
@@ -142,7 +143,8 @@ REWRITES: dict[str, str] = {
     "amb": "ambient", "fs": "footstep", "fx": "", "sfx": "", "snd": "", "vox": "voice", "guit": "guitar",
     "elec": "electronic", "perc": "percussion", "cym": "cymbal", "jav": "javelin", "ballist": "ballista",
     "foorstep": "footstep", "ele": "elephant", "hstep": "footstep", "mstep": "hoofbeats", "footsteps": "footstep",
-    "steps": "footstep", "step": "footstep", "fem": "woman", "female": "woman", "male": "man", "bassdrum": "bass drum", "tom": "tom drum",
+    "steps": "footstep", "step": "footstep", "fem": "woman", "female": "woman", "male": "man", "bassdrum": "bass drum",
+    "tom": "tom drum",
 }
 
 STOPWORDS = frozenset(

@@ -82,7 +82,9 @@ def read_jsonl(path: Path) -> Iterator[Clip]:
 
 
 def merge_parts(out: Path) -> tuple[int, dict]:
-    """Merge ``<out>/parts/*.jsonl`` into ``<out>/manifest.jsonl`` and write ``<out>/datacard.json``; return (rows, card)."""
+    """Merge ``<out>/parts/*.jsonl`` into ``<out>/manifest.jsonl`` and write ``<out>/datacard.json``.
+
+    Return (rows, card)."""
     out = Path(out)
     parts = sorted((out / "parts").glob("*.jsonl"))
     clips = [c for p in parts for c in read_jsonl(p)]

@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from clapsearch.encoder import Encoder
-from clapsearch.index.lock import IndexLock, IndexLocked
 from clapsearch.errors import UserError
+from clapsearch.index.lock import IndexLock, IndexLocked
 from clapsearch.store import Store
 from clapsearch.store.store import SQLITE_FILE
 from clapsearch.vectors import VectorIndex

@@ -12,9 +12,9 @@ import numpy as np
 
 from clapsearch.audio import AudioError, AudioInfo, probe, segment_windows
 from clapsearch.encoder import Encoder
-from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode
 from clapsearch.errors import UserError
 from clapsearch.index import IndexDir, IndexLock, set_aside
+from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode
 from clapsearch.indexer.scan import DiskFile, content_hash, scan_library, under
 from clapsearch.indexer.workers import WorkerPool
 from clapsearch.paths import display_path

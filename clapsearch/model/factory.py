@@ -18,10 +18,10 @@ from clapsearch.errors import ConfigError, UserError, WeightsError
 from clapsearch.model.checkpoint import load_safetensors
 from clapsearch.model.clap import ClapModel
 from clapsearch.model.config import ModelConfig, load_config
-from clapsearch.paths import display_path
 from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.model.towers.mlp_head import MlpHead
 from clapsearch.model.zoo.registry import PUBLISHED, models_cache_dir
+from clapsearch.paths import display_path
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,9 @@ def blame_config(config_file: Path | None) -> Iterator[None]:
 
 
 def _config_file(name_or_path: str | Path, folder: Path | None) -> Path | None:
-    """Return the user's config file behind a model (a saved folder's config.json, or a .json), or None for a built-in."""
+    """Return the user's config file behind a model (a saved folder's config.json, or a .json).
+
+    None for a built-in."""
     if folder is not None:
         return None if folder.parent == SHIPPED_DIR else folder / "config.json"
     path = Path(name_or_path)

@@ -69,7 +69,9 @@ def rank_files(queries: np.ndarray, vectors: VectorIndex, store: Store, k: int,
 
 
 def check_query_audio(path: str | Path) -> None:
-    """Refuse, with an AudioError that names the path and the fix, a query file that is missing, a folder or not audio."""
+    """Refuse a query file that is missing, a folder or not audio.
+
+    The AudioError names the path and the fix."""
     shown = display_path(str(path))
     p = Path(path)
     if p.is_dir():

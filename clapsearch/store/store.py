@@ -113,7 +113,8 @@ class Store:
                                     FileRecord.content_hash, FileRecord.status))
             return {r.path: FileState(r.id, r.path, r.size, r.mtime, r.content_hash, r.status) for r in rows}
 
-    def put_file(self, fields: dict[str, object], segments: list[tuple[float, float, np.ndarray]]) -> tuple[list[int], list[int]]:
+    def put_file(self, fields: dict[str, object],
+                 segments: list[tuple[float, float, np.ndarray]]) -> tuple[list[int], list[int]]:
         """Insert or replace a file with its segments; return (removed segment ids, new segment ids)."""
         with self.session() as s, s.begin():
             rec = s.scalars(select(FileRecord).where(FileRecord.path == fields["path"])).one_or_none()

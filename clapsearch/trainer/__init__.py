@@ -3,8 +3,13 @@ from __future__ import annotations
 
 from clapsearch.trainer.batching import BatchSampler, Pick
 from clapsearch.trainer.cache import FeatureCache
-from clapsearch.trainer.evaluate import (RetrievalEvaluator, ZeroShotEvaluator, load_labelled_set, parse_evaluator,
-                                         recall_at_k)
+from clapsearch.trainer.evaluate import (
+    RetrievalEvaluator,
+    ZeroShotEvaluator,
+    load_labelled_set,
+    parse_evaluator,
+    recall_at_k,
+)
 from clapsearch.trainer.loop import TrainConfig, TrainResult, train
 from clapsearch.trainer.manifest import ManifestSummary, Skipped, TrainClip, load_manifests, read_manifest
 

@@ -164,7 +164,8 @@ class RetrievalEvaluator:
         self.prompt, self.k = prompt, k
         self.primary_metric = f"{self.name}/top{k}_rate"
         self.truth = [label_text(c.labels[0]) for c in self.data.clips]
-        self.labels = sorted({t for t, c in zip(self.truth, self.data.clips) if not groups or (c.group or "") in groups})
+        self.labels = sorted({t for t, c in zip(self.truth, self.data.clips)
+                              if not groups or (c.group or "") in groups})
         if not self.labels:
             raise DataError(f"dev set {self.data.root} has no labels in groups {list(groups)}: check groups= in --eval")
         self.embed = ClipEmbedder([c.path for c in self.data.clips], cache_dir)

@@ -87,7 +87,8 @@ class PairInputs:
         if self.audio is not None:
             return None
         cfg = self.model.config.audio
-        loader = DataLoader(CropDataset(self.clips, cfg.sample_rate, cfg.clip_seconds, self.mixes), batch_sampler=StepBatches(sampler, start, steps, accum),
+        loader = DataLoader(CropDataset(self.clips, cfg.sample_rate, cfg.clip_seconds, self.mixes),
+                            batch_sampler=StepBatches(sampler, start, steps, accum),
                             num_workers=workers, collate_fn=_collate, pin_memory=self.model.device.type == "cuda",
                             persistent_workers=False, prefetch_factor=4 if workers else None,
                             generator=torch.Generator().manual_seed(sampler.seed))  # not the global RNG: resumable

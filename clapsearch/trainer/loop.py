@@ -25,8 +25,14 @@ from clapsearch.model.factory import trainable_state
 from clapsearch.paths import display_path
 from clapsearch.trainer.batching import Pick
 from clapsearch.trainer.build import fresh_model, load_trained_state, model_to_train
-from clapsearch.trainer.checkpoint import (CHECKPOINT, read_checkpoint, rng_state, seed_everything, set_rng_state,
-                                           write_checkpoint)
+from clapsearch.trainer.checkpoint import (
+    CHECKPOINT,
+    read_checkpoint,
+    rng_state,
+    seed_everything,
+    set_rng_state,
+    write_checkpoint,
+)
 from clapsearch.trainer.config import TrainConfig, TrainResult
 from clapsearch.trainer.optim import Ema, Optimiser, lr_factor, make_optimiser
 from clapsearch.trainer.prepare import TrainData, prepare_data

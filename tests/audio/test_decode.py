@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from audiogen import tone
 
 from clapsearch.audio import AudioError, iter_windows, probe, read_window, segment_windows
 from clapsearch.signal.mel import mel_power, power_to_db, torchaudio_slaney_fbanks, warped_unit_sum_fbanks
-from audiogen import tone
 
 
 def test_probe_reads_headers(library: Path) -> None:

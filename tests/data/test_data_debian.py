@@ -178,9 +178,11 @@ def cat_bytes(entries: list[tuple[str, bytes]]) -> bytes:
 def test_openttd_cat_archive_titles_and_per_entry_licences(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     entries = [
-        ('"Helicopter". Original "heli.wav" by "x". Edited by "Wuzzy". License: Creative Commons Attribution-ShareAlike 3.0 Unported.', wav_bytes(0.5, 300)),
+        ('"Helicopter". Original "heli.wav" by "x". Edited by "Wuzzy". '
+         'License: Creative Commons Attribution-ShareAlike 3.0 Unported.', wav_bytes(0.5, 300)),
         ('"Cow". Original "Cow - Moan 2.wav" by "y". License: Creative Commons Zero 1.0.', wav_bytes(0.5, 350)),
-        ('"Toyland: Jet take off". By Janis Lukss. License: Creative Commons Attribution 3.0 Unported.', wav_bytes(0.5, 400)),
+        ('"Toyland: Jet take off". By Janis Lukss. License: Creative Commons Attribution 3.0 Unported.',
+         wav_bytes(0.5, 400)),
         ('"Unused/Nothing". Trivial empty sound file. License: Creative Commons Zero 1.0.', b""),
     ]
     put(tree / "usr/share/games/openttd/baseset/opensfx/opensfx.cat", cat_bytes(entries))
@@ -238,7 +240,8 @@ def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> 
     assert debian.c4_scramble(debian.c4_scramble(b"RedWolf Design")) == b"RedWolf Design"
     sound = {"Animals.ocg": {"MosquitoBuzz.ogg": wav_bytes(0.5, 300, "OGG"),
                              "Mooq.ocg": {"Snort1.wav": wav_bytes(0.4, 320)}},  # fantasy creature: dropped
-             "Structures.ocg": {"DoorOpen1.wav": wav_bytes(0.4, 340), "Chest.ocg": {"Open.ogg": wav_bytes(0.4, 360, "OGG")}},
+             "Structures.ocg": {"DoorOpen1.wav": wav_bytes(0.4, 340),
+                                "Chest.ocg": {"Open.ogg": wav_bytes(0.4, 360, "OGG")}},
              "UI.ocg": {"Click.wav": wav_bytes(0.3, 380)},
              "authors.txt": b"If not stated otherwise ..."}
     data = c4group_bytes(sound)
@@ -247,7 +250,8 @@ def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> 
         "Animals/MosquitoBuzz.ogg", "Animals/Mooq/Snort1.wav", "Structures/DoorOpen1.wav", "Structures/Chest/Open.ogg",
         "UI/Click.wav", "authors.txt"]
     put(tmp_path / "tree/usr/share/games/openclonk/Sound.ocg", data)
-    clips, stats = debian.build_package(get("openclonk-data"), tmp_path / "out", tmp_path / "debs", tree=tmp_path / "tree")
+    clips, stats = debian.build_package(get("openclonk-data"), tmp_path / "out", tmp_path / "debs",
+                                        tree=tmp_path / "tree")
     got = {c.audio: (c.label, c.licence) for c in clips}
     assert got == {"audio/openclonk-data/Animals/MosquitoBuzz.ogg": ("mosquito", "CC0-1.0"),
                    "audio/openclonk-data/Structures/DoorOpen1.wav": ("door opening", "CC-BY-3.0"),
@@ -270,7 +274,8 @@ def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> 
     ("simutrans-pak64", "comet-jet.wav", "jet flying"),
     ("simutrans-pak64", "dock.wav", None),
     ("flightgear-data-base", "usr/share/games/flightgear/Sounds/helicopter.wav", "helicopter"),
-    ("flightgear-data-base", "usr/share/games/flightgear/Aircraft/c172p/Sounds/tires-rolling-gravel.wav", "tyres rolling"),
+    ("flightgear-data-base", "usr/share/games/flightgear/Aircraft/c172p/Sounds/tires-rolling-gravel.wav",
+     "tyres rolling"),
     ("flightgear-data-base", "usr/share/games/flightgear/Sounds/mk-viii/pull-up.wav", None),
     ("torcs-data", "lamborghinidiablo.wav", "car engine"),
     ("torcs-data", "locked.wav", None),

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from audiogen import tone
 
 from clapsearch.indexer import IndexDir, IndexLock, IndexLocked, index_paths
 from clapsearch.indexer import indexer as indexer_module
 from clapsearch.search import SearchEngine
-from audiogen import tone
 
 
 def run(lib: Path, index: Path, **kw: object):  # type: ignore[no-untyped-def]

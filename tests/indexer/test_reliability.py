@@ -10,12 +10,13 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import faults
 import numpy as np
 import pytest
 import soundfile as sf
+from audiogen import noise, tone
 from typer.testing import CliRunner
 
-import faults
 from clapsearch.cli.main import app
 from clapsearch.errors import UserError
 from clapsearch.indexer import IndexDir, index_paths
@@ -23,7 +24,6 @@ from clapsearch.indexer import indexer as indexer_module
 from clapsearch.search import SearchEngine
 from clapsearch.store import Store
 from clapsearch.vectors import VectorIndex
-from audiogen import noise, tone
 
 runner = CliRunner()
 
@@ -196,10 +196,10 @@ def test_a_failure_at_every_commit_point_leaves_sql_and_faiss_agreeing(library: 
                 _changes(lib)
             calls = [0]
 
-            def failing(self, *a, _n=n, **kw):  # type: ignore[no-untyped-def]
+            def failing(self, *a, _n=n, _calls=calls, **kw):  # type: ignore[no-untyped-def]
                 out = real(self, *a, **kw)
-                calls[0] += 1
-                if calls[0] == _n:
+                _calls[0] += 1
+                if _calls[0] == _n:
                     raise Injected(f"{method} #{_n}")
                 return out
 
@@ -222,7 +222,7 @@ def test_a_failure_at_every_commit_point_leaves_sql_and_faiss_agreeing(library: 
             a = IndexDir.open(idx, device="cpu")
             b = IndexDir.open(tmp_path / f"clean-{phase}-{n}", device="cpu")
             assert set(a.store.file_states()) == set(b.store.file_states())
-            for f, state in b.store.file_states().items():
+            for f in b.store.file_states():
                 np.testing.assert_allclose(a.store.vectors_of(f, 32), b.store.vectors_of(f, 32), atol=1e-5)
             assert a.vectors.ntotal == a.store.count_segments() == clean.segments
             hits = {h.path for h in SearchEngine(idx, device="cpu").query_text(["x"], k=20)[0]}
@@ -268,7 +268,8 @@ def read_only_mount(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
 def test_a_read_only_index_answers_queries_and_index_says_why_it_cannot(library: Path, read_only_mount) -> None:
     src, mnt = read_only_mount
     run(library, src / "idx")
-    assert not (src / "idx" / "metadata.sqlite-wal").exists() or (src / "idx" / "metadata.sqlite-wal").stat().st_size == 0
+    wal = src / "idx" / "metadata.sqlite-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
     result = runner.invoke(app, ["query", "a tone", "--index", str(mnt / "idx"), "--json"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)[0]["results"]) == 4

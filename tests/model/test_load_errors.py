@@ -25,7 +25,8 @@ def test_config_keys_are_checked_section_by_section(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     for section, key in [(None, "embedding_dim"), ("text", "widht"), ("head", "droput"), ("features", "nmels")]:
         config = _tiny()
-        target = config if section is None else config["audio"]["features"] if section == "features" else config[section]
+        target = (config if section is None else config["audio"]["features"] if section == "features"
+                  else config[section])
         target[key] = 1
         path.write_text(json.dumps(config))
         with pytest.raises(ConfigError) as e:

@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from clapsearch.model import (ProjectionHead, contrastive_loss, create_model, load_config, model_identity, save_model,
-                              semantic_targets)
+from clapsearch.model import (
+    ProjectionHead,
+    contrastive_loss,
+    create_model,
+    load_config,
+    model_identity,
+    save_model,
+    semantic_targets,
+)
 from clapsearch.model.config import ModelConfig
 
 

@@ -5,10 +5,10 @@ import csv
 from pathlib import Path
 
 import pytest
+from audiogen import shared_data
 
 from clapsearch.indexer import index_paths
 from clapsearch.search import SearchEngine
-from audiogen import shared_data
 
 SAMPLES = Path(__file__).resolve().parents[2] / "clapsearch" / "samples"
 

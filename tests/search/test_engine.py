@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from audiogen import noise, tone
 
 from clapsearch.indexer import index_paths
 from clapsearch.search import SearchEngine, rank_files
 from clapsearch.store import Store
 from clapsearch.vectors import VectorIndex
-from audiogen import noise, tone
 
 
 def test_rank_files_gives_each_file_once_at_its_best_segment(tmp_path: Path) -> None:

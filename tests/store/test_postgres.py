@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from audiogen import tone
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
-from audiogen import tone
 from clapsearch.store import Store
 
 CAFE = os.fsdecode(b"/lib/caf\xe9.wav")  # == "/lib/caf\udce9.wav": the str Python gives for a Latin-1 name

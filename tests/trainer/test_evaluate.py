@@ -12,6 +12,7 @@ from clapsearch.benchmark.tasks import Clip, LabelledSet
 from clapsearch.errors import DataError, OptionError
 from clapsearch.trainer.evaluate import RetrievalEvaluator, ZeroShotEvaluator, load_labelled_set, parse_evaluator
 from clapsearch.trainer.selection import Evaluation
+
 from .conftest import SR
 
 
@@ -52,7 +53,8 @@ def test_evaluators_name_their_primary_metric(tmp_path: Path) -> None:
     zs = parse_evaluator(f"zeroshot={root}?name=g", tmp_path / "c")
     rt = parse_evaluator(f"retrieval={root}?name=g&k=2&groups=animal", tmp_path / "c")
     assert isinstance(zs, Evaluator) and zs.primary_metric == "g/accuracy"
-    assert isinstance(rt, RetrievalEvaluator) and rt.primary_metric == "g/top2_rate" and rt.labels == ["cat", "dog bark"]
+    assert isinstance(rt, RetrievalEvaluator) and rt.primary_metric == "g/top2_rate"
+    assert rt.labels == ["cat", "dog bark"]
 
 
 class _Stub:

@@ -6,12 +6,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from clapsearch.trainer import TrainConfig, train
 from clapsearch.manifest import Clip
+from clapsearch.trainer import TrainConfig, train
 from clapsearch.trainer.manifest import load_manifests
 from clapsearch.trainer.mixing import MIX_PREFIX, Mix, build_mixtures, draw_mixes, render
-
-from .conftest import SR
 
 
 def _clips(corpus: Path) -> list[Clip]:

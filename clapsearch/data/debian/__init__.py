@@ -3,8 +3,18 @@ caption them and build the clips: ``apt`` -> ``archives`` -> ``captioners`` -> `
 from __future__ import annotations
 
 from .apt import DebianError, download, extract, fetch_word_list, find_deb
-from .archives import (C4_MAGIC, C4_SUFFIXES, Member, c4_scramble, cat_entry_name, find_files, iter_members,
-                       normalise_licence, read_c4group, read_cat)
+from .archives import (
+    C4_MAGIC,
+    C4_SUFFIXES,
+    Member,
+    c4_scramble,
+    cat_entry_name,
+    find_files,
+    iter_members,
+    normalise_licence,
+    read_c4group,
+    read_cat,
+)
 from .build import CUT_SECONDS, MAX_SECONDS, MIN_SECONDS, build_package, write_audio
 from .captioners import CAPTIONERS, CONTEXT_READERS, caption_member, read_drumkits, read_transcripts
 

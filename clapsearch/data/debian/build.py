@@ -24,7 +24,9 @@ def _safe(rel: str) -> str:
 
 
 def write_audio(data: bytes, dest: Path) -> tuple[Path | None, float]:
-    """Write a clip to ``dest`` (original bytes, or its first 30 s as FLAC if long/other format); return (path, seconds).
+    """Write a clip to ``dest`` (original bytes, or its first 30 s as FLAC if long/other format).
+
+    Return (path, seconds).
 
     Returns (None, -1) when soundfile cannot read it and (None, seconds) when it is shorter than 0.1 s.
     """

