@@ -179,7 +179,9 @@ def load_csv(root: str | Path, csv_path: str | Path | None = None, label_column:
     csv_path = Path(csv_path)
     rows = _read_csv(csv_path, ("filename", label_column), "csv")
     bases = [csv_path.parent, csv_path.parent / "audio", root, root / "audio"]
-    clips, missing, class_groups = [], [], {}
+    clips: list[Clip] = []
+    missing: list[str] = []
+    class_groups: dict[str, str] = {}
     has_group = bool(rows) and "group" in rows[0]
     for r in rows:
         path = _find_audio(r["filename"], bases)

@@ -92,9 +92,9 @@ def score_matrix(engine: SearchEngine, queries: np.ndarray, paths: Sequence[str]
     k = max(engine.file_count(), 1)
     for q, hits in enumerate(engine.search_vectors(np.asarray(queries, dtype=np.float32), k)):
         for h in hits:
-            j = column.get(h.path)
-            if j is not None:
-                out[q, j] = h.score
+            col = column.get(h.path)
+            if col is not None:
+                out[q, col] = h.score
     return out
 
 

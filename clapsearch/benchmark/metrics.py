@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Return the fraction of predictions equal to the truth (0.0 for no items)."""
     t, p = np.asarray(y_true), np.asarray(y_pred)
     return float((t == p).mean()) if len(t) else 0.0
@@ -23,7 +24,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> np.ndarray:
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> np.ndarray:
     """Return (n_classes, n_classes) counts: row = true class, column = predicted class."""
     m = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(m, (np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)), 1)
@@ -52,7 +53,7 @@ def hubs(confusion: np.ndarray | Sequence[Sequence[int]], classes: Sequence[str]
     return sorted(found, key=lambda h: (-h[1], h[0]))
 
 
-def per_class_accuracy(y_true: Sequence[int], y_pred: Sequence[int], classes: Sequence[str]) -> dict[str, float]:
+def per_class_accuracy(y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[str]) -> dict[str, float]:
     """Return the accuracy (recall) of each class that has clips, by class name."""
     t, p = np.asarray(y_true), np.asarray(y_pred)
     return {name: float((p[t == c] == c).mean()) for c, name in enumerate(classes) if (t == c).any()}
@@ -66,7 +67,7 @@ def descending_ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def average_precision(scores: Sequence[float], relevant: Sequence[bool]) -> float:
+def average_precision(scores: ArrayLike, relevant: ArrayLike) -> float:
     """Return AP: the mean, over relevant items, of the precision at each one's rank (nan when none is relevant)."""
     rel = np.asarray(relevant, dtype=bool)
     if not rel.any():

@@ -10,6 +10,7 @@ import copy
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -45,7 +46,9 @@ def make_classifier(protocol: str, dim: int, n_classes: int, audio_head: nn.Modu
         head = copy.deepcopy(audio_head)
         for p in head.parameters():
             p.requires_grad_(True)
-        return nn.Sequential(head, Normalize(), nn.Linear(head.layer_norm.normalized_shape[0], n_classes))
+        # a ProjectionHead's LayerNorm gives the width (an MlpHead has none: AttributeError, as before)
+        layer_norm = cast(nn.LayerNorm, head.layer_norm)
+        return nn.Sequential(head, Normalize(), nn.Linear(layer_norm.normalized_shape[0], n_classes))
     raise ValueError(f"unknown protocol {protocol!r}: use probe-l1, probe-l3 or finetune")
 
 

@@ -12,7 +12,7 @@ from clapsearch.benchmark.tasks import BenchResult
 from clapsearch.paths import display_path
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")

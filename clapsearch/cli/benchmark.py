@@ -73,13 +73,13 @@ def benchmark(
 class _progress:
     """A transient indexing progress bar on stderr; yields the on_progress callback."""
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         self.bar = Progress(TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                             TimeElapsedColumn(), console=err_console, transient=True)
         self.bar.__enter__()
         self.task = None
 
-        def on_progress(p) -> None:  # type: ignore[no-untyped-def]
+        def on_progress(p) -> None:
             if self.task is None:
                 self.task = self.bar.add_task("index", total=p.files_total)
             self.bar.update(self.task, total=p.files_total, completed=p.files_done)
@@ -89,11 +89,11 @@ class _progress:
 
         return on_progress
 
-    def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(self, *exc) -> None:
         self.bar.__exit__(*exc)
 
 
-def _print_result(r) -> None:  # type: ignore[no-untyped-def]
+def _print_result(r) -> None:
     name = escape(f"{r.dataset} ({r.task})" if r.dataset and r.dataset != r.task else r.task)
     table = Table(title=f"[bold]{name}[/] {r.protocol}, model {escape(r.model)}", show_header=False,
                   title_justify="left")

@@ -40,7 +40,7 @@ def index(
         raise typer.Exit(130)
 
 
-def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration, rebuild):  # type: ignore[no-untyped-def]
+def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration, rebuild):
     from clapsearch.indexer import index_paths
 
     columns = (TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
@@ -51,7 +51,7 @@ def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max
         import time
         start = time.monotonic()
 
-        def on_progress(p) -> None:  # type: ignore[no-untyped-def]
+        def on_progress(p) -> None:
             elapsed = max(time.monotonic() - start, 1e-6)
             bar.update(task, total=p.files_total, completed=p.files_done,
                        rate=f"{p.files_done / elapsed:.1f} files/s",
@@ -61,7 +61,7 @@ def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max
                            workers=workers, max_duration=max_duration, rebuild=rebuild, on_progress=on_progress)
 
 
-def _print_summary(summary, index_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(summary, index_dir: Path) -> None:
     from rich.markup import escape
 
     from clapsearch.paths import display_path

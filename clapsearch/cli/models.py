@@ -53,8 +53,8 @@ def models(
             cfg = load_config(name)
             published = PUBLISHED.get(name)
             count = parameter_count(name)
-            folder = resolve_model_dir(name)
-            weights = escape(display_path(str(folder))) if folder else ("not yet" if published else "-")
+            model_dir = resolve_model_dir(name)
+            weights = escape(display_path(str(model_dir))) if model_dir else ("not yet" if published else "-")
             table.add_row(name, f"{count / 1e6:.1f} M" if count else "?", published.licence if published else "-",
                           f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
                           ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",

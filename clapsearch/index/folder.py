@@ -44,8 +44,9 @@ def _missing_sqlite_file(url: str) -> bool:
         u = make_url(url)
     except Exception:
         return False
-    return u.get_backend_name() == "sqlite" and bool(u.database) and not u.database.startswith("file:") \
-        and u.database != ":memory:" and not Path(u.database).exists()
+    database = u.database or ""
+    return u.get_backend_name() == "sqlite" and bool(database) and not database.startswith("file:") \
+        and database != ":memory:" and not Path(database).exists()
 
 
 def _no_table(e: DatabaseError) -> bool:

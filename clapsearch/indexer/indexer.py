@@ -196,7 +196,7 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
     if len(tasks) <= 2:
         workers = 0  # not worth starting processes
     files_total = len(pending)
-    done = [0, 0.0]
+    files_done, audio_done = [0], [0.0]
     last_save = time.monotonic()
     batch: list[tuple[int, int, np.ndarray]] = []  # (file index, window index, wave)
     next_window: dict[int, int] = {}
@@ -216,10 +216,10 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
             idx.put_file(fields, segs)
             setattr(summary, p.kind, getattr(summary, p.kind) + 1)
             summary.audio_seconds += p.info.duration
-        done[0] += 1
-        done[1] += p.info.duration
+        files_done[0] += 1
+        audio_done[0] += p.info.duration
         if on_progress:
-            on_progress(Progress(done[0], files_total, done[1], audio_total))
+            on_progress(Progress(files_done[0], files_total, audio_done[0], audio_total))
 
     def flush() -> None:
         if not batch:

@@ -18,8 +18,9 @@ from clapsearch.paths import display_path
 # Besides tensors and containers, published CLAP/aisfx checkpoints hold numpy scalars (epoch counters,
 # metric values). These, and nothing else, may be rebuilt from a pickle.
 _ALLOWED_GLOBALS: list[Any] = [
-    (np._core.multiarray.scalar, "numpy.core.multiarray.scalar"),
-    (np._core.multiarray.scalar, "numpy._core.multiarray.scalar"),
+    # numpy._core is private: numpy's stubs do not declare it
+    (np._core.multiarray.scalar, "numpy.core.multiarray.scalar"),  # type: ignore[attr-defined]
+    (np._core.multiarray.scalar, "numpy._core.multiarray.scalar"),  # type: ignore[attr-defined]
     np.dtype,
     *(type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool")),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -13,15 +14,23 @@ from torch import nn
 from clapsearch.model.config import ModelConfig
 from clapsearch.model.heads import ProjectionHead
 
+if TYPE_CHECKING:
+    from clapsearch.model.towers.audio import AudioTower
+    from clapsearch.model.towers.mlp_head import MlpHead
+    from clapsearch.model.towers.text import TextTower
+
 
 class ClapModel(nn.Module):
-    def __init__(self, config: ModelConfig, audio_tower: nn.Module, text_tower: nn.Module) -> None:
+    audio_centre: torch.Tensor  # a buffer, registered by set_audio_centre_weight when the weight is above 0
+    source: str  # set by create_model: the folder or the name the model was created from
+
+    def __init__(self, config: ModelConfig, audio_tower: AudioTower, text_tower: TextTower) -> None:
         super().__init__()
         self.config = config
         self.audio_tower = audio_tower
         self.text_tower = text_tower
-        self.audio_head = ProjectionHead(audio_tower.width, config.embed_dim, config.dropout)
-        self.text_head = ProjectionHead(text_tower.width, config.embed_dim, config.dropout)
+        self.audio_head: ProjectionHead | MlpHead = ProjectionHead(audio_tower.width, config.embed_dim, config.dropout)
+        self.text_head: ProjectionHead | MlpHead = ProjectionHead(text_tower.width, config.embed_dim, config.dropout)
         # CLAP learns log(1/tau), tau initialised to 0.007, the scale clipped at 100. The clip is applied to
         # the parameter itself (at init and after each step, as CLIP does), not only to exp(.) in forward:
         # 1/0.007 = 143 > 100, and a clipped exp passes no gradient, so the temperature would never move.
@@ -129,7 +138,7 @@ class ClapModel(nn.Module):
     def encode_text(self, texts: str | Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Return L2-normalised float32 embeddings: one string -> (D,), a list -> (N, D), in the given order."""
         single = isinstance(texts, str)
-        items = [texts] if single else list(texts)
+        items: list[str] = [texts] if isinstance(texts, str) else list(texts)
         if not items:
             return np.zeros((0, self.config.embed_dim), dtype=np.float32)
         was_training = self.training

@@ -83,7 +83,7 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
         model.clip_logit_scale_()
     elif pretrained and config.name == "default":
         log.warning("no trained heads found for 'default': embeddings are from random projection heads")
-    model.source = str(folder) if folder else str(name_or_path)  # type: ignore[attr-defined]
+    model.source = str(folder) if folder else str(name_or_path)
     return model.to(device).eval()
 
 

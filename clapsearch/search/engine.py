@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from clapsearch.audio import AudioError, probe
+from clapsearch.encoder import Encoder
 from clapsearch.index import IndexDir
 from clapsearch.paths import display_path
 from clapsearch.store import Store
@@ -94,7 +95,7 @@ class SearchEngine:
         self.index = IndexDir.open(index, db_url=db_url, model=model, device=device, create=False)
 
     @property
-    def encoder(self):  # type: ignore[no-untyped-def]
+    def encoder(self) -> Encoder:
         return self.index.encoder
 
     def search_vectors(self, queries: np.ndarray, k: int = 10, exclude: set[str] | None = None) -> list[list[Hit]]:

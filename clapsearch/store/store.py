@@ -41,7 +41,7 @@ class SegmentHit:
 
 def _sqlite_pragmas(engine: Engine, readonly: bool) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record) -> None:
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         if not readonly:  # journal_mode=WAL writes the file header; a reader must not write

@@ -21,12 +21,13 @@ import torch
 from clapsearch.audio import AudioError, probe, read_window
 from clapsearch.audio.decode import fit_length
 from clapsearch.model import ClapModel
+from clapsearch.model.config import AudioConfig, TextConfig
 from clapsearch.trainer.mixing import Mix, render
 
 log = logging.getLogger(__name__)
 
 
-def tower_fingerprint(config: object) -> str:
+def tower_fingerprint(config: AudioConfig | TextConfig) -> str:
     """Return a short hash of one tower's config dataclass (what shapes its outputs)."""
     return hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode()).hexdigest()[:16]
 
@@ -167,8 +168,9 @@ class FeatureCache:
         feats = self.model.audio_tower(x).float().cpu().numpy()  # (waves, width)
         k = 0
         for i, entry, n in owners:
-            out[i] = feats[k:k + n]
-            _save(entry, out[i])
+            part = feats[k:k + n]
+            out[i] = part
+            _save(entry, part)
             k += n
 
     @torch.no_grad()

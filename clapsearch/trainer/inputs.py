@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -94,16 +95,17 @@ class PairInputs:
                             generator=torch.Generator().manual_seed(sampler.seed))  # not the global RNG: resumable
         return iter(loader)
 
-    def __call__(self, picks: list[Pick], waves: torch.Tensor | None) -> dict[str, object]:
+    def __call__(self, picks: list[Pick], waves: torch.Tensor | None) -> dict[str, Any]:
         """Return the keyword arguments of model(...) for these picks."""
         device = self.model.device
-        inputs: dict[str, object] = {}
+        inputs: dict[str, Any] = {}
         if self.audio is not None:
             feats, offsets = self.audio
             n = offsets[1:] - offsets[:-1]
-            rows = [int(offsets[p.clip] + min(int(p.crop * n[p.clip]), n[p.clip] - 1)) for p in picks]
+            rows = [int(offsets[p.clip] + min(int(p.crop * n[p.clip]), int(n[p.clip]) - 1)) for p in picks]
             inputs["audio_features"] = feats[rows].to(device)  # (B, audio width)
         else:
+            assert waves is not None  # waves() decodes them whenever the audio is not cached
             inputs["audio"] = waves.to(device, non_blocking=True)  # (B, samples)
         if self.text is not None:
             feats, offsets = self.text

@@ -11,7 +11,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 
 def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: TrainConfig | None = None,
-          resume: str | Path | None = None, evaluators: dict[str, Evaluator] | None = None,
+          resume: str | Path | None = None, evaluators: Mapping[str, Evaluator] | None = None,
           progress: Callable[[dict[str, Any]], None] | None = None, command: str = "") -> TrainResult:
     """Train a CLAP model on manifests and write it to `out` (best model; `out/last`: last); return a summary.
 
@@ -68,6 +68,7 @@ def train(config: str, manifests: Sequence[str | Path], out: str | Path, cfg: Tr
     else:
         model = model_to_train(config, cfg.dropout, device, cfg.audio_centre)
     data = prepare_data(model, manifests, cfg, out)
+    assert data.sampler is not None and data.pairs is not None  # prepare_data sets both
     total = cfg.steps or max(1, math.ceil(cfg.epochs * len(data.train_clips)
                                           / (data.sampler.batch_size * cfg.grad_accum)))
     log.info("training %s on %d clips (%d held out, %d skipped) for %d steps", model.config.name,
@@ -133,6 +134,7 @@ def make_out_folder(out: str | Path) -> Path:
 def forward_backward(model: ClapModel, opt: Optimiser, data: TrainData, waves: Iterator[Any] | None, step: int,
                      cfg: TrainConfig, device: str) -> float:
     """Run the step's micro-batches forward and backward (gradients accumulate); return their mean loss."""
+    assert data.sampler is not None  # set by prepare_data
     loss_sum = 0.0
     for micro in range(cfg.grad_accum):
         wave_batch, picks = next(waves) if waves is not None else (None, data.sampler.draw(step, micro))
@@ -146,6 +148,7 @@ def forward_backward(model: ClapModel, opt: Optimiser, data: TrainData, waves: I
 def batch_loss(model: ClapModel, data: TrainData, picks: list[Pick], wave_batch: torch.Tensor | None,
                cfg: TrainConfig, device: str) -> torch.Tensor:
     """The contrastive loss of one batch of pairs (with semantic soft targets when --soft-targets is on)."""
+    assert data.pairs is not None and data.sampler is not None  # set by prepare_data
     inputs = data.pairs(picks, wave_batch)
     if cfg.soft_targets > 0 and "text" in inputs:  # a trained text tower: run it here, once
         inputs["text_features"] = model.text_tower(inputs.pop("text"))

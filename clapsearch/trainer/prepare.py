@@ -76,7 +76,7 @@ def _cache_audio(data: TrainData, cache: FeatureCache, clip_seconds: float, crop
     n_train = len(data.train_clips)
     data.held_clips = [data.held_clips[i - n_train] for i in keep if i >= n_train]
     data.train_clips = [data.train_clips[i] for i in keep if i < n_train]
-    data.audio_cache = [feats[i] for i in keep if i < n_train]
+    data.audio_cache = [f for i, f in enumerate(feats) if f is not None and i < n_train]  # those of keep
 
 
 def _add_mixtures(data: TrainData, cache: FeatureCache, count: int, seed: int, clip_seconds: float) -> None:

@@ -45,6 +45,7 @@ class Evaluation:
             self.fit_centre(model)
         held = self.data.held_clips
         if len(held) >= 2:
+            assert self.data.held_out is not None  # prepare_data sets it
             a = self.data.held_out(model)
             t = model.encode_text([c.captions[0] for c in held])
             metrics.update({f"holdout/{k}": v for k, v in recall_at_k(t, a).items()})

@@ -23,7 +23,7 @@ class VectorIndex:
         if dim <= 0:
             raise ValueError(f"vector dimension must be positive, got {dim}")
         self.dim = dim
-        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.index: faiss.Index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))  # read_index gives an Index
         self.generation = 0
 
     @property
@@ -37,7 +37,8 @@ class VectorIndex:
 
     def remove(self, ids: list[int] | np.ndarray) -> None:
         if len(ids):
-            self.index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+            # faiss's Python wrapper takes an id array (it builds the IDSelectorBatch); its stubs say IDSelector
+            self.index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))  # type: ignore[arg-type]
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (scores, ids), each (n_queries, k'), best first; k' = min(k, ntotal)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import re
 import zipfile
@@ -10,6 +11,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 log = logging.getLogger(__name__)
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    """Return a reader of bytes already in memory (each member keeps its own)."""
+    return lambda: data
 
 
 @dataclass
@@ -68,7 +74,7 @@ def _zip_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Member]:
         name = info.filename
         if info.is_dir() or not name.startswith(prefix) or not inc.search(name):
             continue
-        yield Member(name[len(prefix):], f"{arch.name}!{name}", lambda n=name: zf.read(n))
+        yield Member(name[len(prefix):], f"{arch.name}!{name}", functools.partial(zf.read, name))
 
 
 def read_cat(data: bytes) -> list[tuple[str, bytes]]:
@@ -117,7 +123,7 @@ def _cat_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Member]:
     for i, (desc, wav) in enumerate(entries):
         name, lic = cat_entry_name(i, desc)
         if name.startswith(prefix) and inc.search(name):
-            yield Member(name[len(prefix):], f"{arch.name}!{i}", lambda w=wav: w, licence=normalise_licence(lic))
+            yield Member(name[len(prefix):], f"{arch.name}!{i}", _constant(wav), licence=normalise_licence(lic))
 
 
 C4_MAGIC = b"\x1e\x8c"  # an OpenClonk c4group file: a gzip stream whose two magic bytes are changed to these
@@ -187,7 +193,7 @@ def _c4group_members(arch: Path, prefix: str, inc: re.Pattern) -> Iterator[Membe
         return
     for name, body in sorted(entries):
         if name.startswith(prefix) and inc.search(name):
-            yield Member(name[len(prefix):], f"{arch.name}!{name}", lambda b=body: b)
+            yield Member(name[len(prefix):], f"{arch.name}!{name}", _constant(body))
 
 
 def find_files(tree: Path, pattern: str) -> list[Path]:

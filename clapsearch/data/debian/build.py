@@ -53,7 +53,7 @@ def write_audio(data: bytes, dest: Path) -> tuple[Path | None, float]:
     return dest, len(audio) / float(sr)
 
 
-def build_package(src, out: Path, cache: Path, tree: Path | None = None) -> tuple[list, object]:
+def build_package(src, out: Path, cache: Path, tree: Path | None = None) -> tuple[list[Clip], SourceStats]:
     """Return (clips, SourceStats) for one source, writing its audio under ``<out>/audio/<package>/``.
 
     ``tree`` is an already extracted package (tests); otherwise the .deb is downloaded and extracted.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Literal, Optional
 
 from clapsearch.data import captions as C
 from clapsearch.data.sources import DRUM_ADJECTIVES as _ADJ
@@ -67,7 +67,7 @@ def _fill(tmpl: str, groups: dict[str, str]) -> str:
     return re.sub(r"\b([Aa]) (?=[aeiou])", r"\1n ", text)
 
 
-def _by_rule(src, m: Member, lic: str) -> tuple[str, list[str], str] | None | bool:
+def _by_rule(src, m: Member, lic: str) -> tuple[str, list[str], str] | None | Literal[False]:
     """Return the caption of the source's first matching rule, None to drop the file, False for the captioner."""
     for rule in src.rules:
         mm = re.search(rule.pattern, m.rel, re.I)

@@ -73,9 +73,10 @@ def load_aisfx_weights(net: EmbeddingNet) -> None:
 def build_audio_tower(cfg: AudioConfig, pretrained: bool = True) -> AudioTower:
     """Return the audio tower a config names, with its published weights when pretrained."""
     if cfg.tower == "aisfx":
-        net: nn.Module = EmbeddingNet()
+        embedding = EmbeddingNet()
         if pretrained:
-            load_aisfx_weights(net)
+            load_aisfx_weights(embedding)
+        net: nn.Module = embedding
     elif cfg.tower == "cnn14":
         net = Cnn14(cfg.features.n_mels, cfg.width)
         if pretrained and cfg.weights:

@@ -29,6 +29,9 @@ __all__ = ["LogMel", "MelFrontEnd", "build_front_end", "fit_clip", "quantize_int
 class LogMel(nn.Module):
     """Waveform (batch, samples) -> log-mel (batch, frames, n_mels): aisfx's Essentia bands, or PANNs' dB."""
 
+    fbanks: torch.Tensor  # buffers, registered in __init__
+    window: torch.Tensor
+
     def __init__(self, cfg: FeatureConfig, sample_rate: int) -> None:
         super().__init__()
         if cfg.f_max > sample_rate / 2 + 1e-6:
@@ -53,6 +56,9 @@ class LogMel(nn.Module):
 
 class MelFrontEnd(nn.Module):
     """Waveform (batch, samples) -> log-mel (batch, frames, n_mels) in dB, torchlibrosa or torchaudio style."""
+
+    fbanks: torch.Tensor  # buffers, registered in __init__
+    window: torch.Tensor
 
     def __init__(self, cfg: FeatureConfig, sample_rate: int) -> None:
         super().__init__()

@@ -54,6 +54,8 @@ def shifted_window_mask(H: int, W: int, size: int, shift: int) -> torch.Tensor:
 
 
 class WindowAttention(nn.Module):
+    relative_position_index: torch.Tensor  # a buffer, registered in __init__
+
     def __init__(self, dim: int, size: int, heads: int) -> None:
         super().__init__()
         self.heads, self.size, self.scale = heads, size, (dim // heads) ** -0.5
@@ -271,12 +273,13 @@ class Htsat(nn.Module):
         unknown = set(arch) - known
         if unknown:
             raise ValueError(f"unknown HTSAT settings {sorted(unknown)}: use {sorted(known)}")
-        args = {k: tuple(v) if isinstance(v, list) else v for k, v in arch.items()}
+        args: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in arch.items()}
         return cls(n_mels=n_mels, chunk_frames=chunk_frames, **args)
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
         longer = None
         if self.fusion:
+            assert self.chunk_frames is not None  # __init__ refuses fusion without chunk_frames
             x, longer = fusion_views(mel, self.chunk_frames)  # (B, 4, chunk, mels)
         else:
             x = mel.unsqueeze(1)  # (B, 1, frames, mels)

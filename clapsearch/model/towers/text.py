@@ -4,13 +4,23 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
 from clapsearch.errors import ConfigError, MissingPackageError, WeightsError
 from clapsearch.paths import display_path
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
+    from clapsearch.model.config import TextConfig
+
+# A transformers tokenizer: called on a list of texts, returns a mapping of tensors (BatchEncoding).
+Tokenizer = Callable[..., Any]
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -24,7 +34,8 @@ class HashTextTower(nn.Module):
         self.embedding = nn.EmbeddingBag(buckets, width, mode="mean")
 
     def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        ids, offsets = [], []
+        ids: list[int] = []
+        offsets: list[int] = []
         for text in texts:
             offsets.append(len(ids))
             words = _WORD.findall(text.lower())[: self.max_length] or ["<empty>"]
@@ -39,7 +50,7 @@ class HashTextTower(nn.Module):
 class HFTextTower(nn.Module):
     """A transformers encoder with mean pooling (sentence-transformers) or [CLS] pooling (CLAP/BERT)."""
 
-    def __init__(self, encoder: nn.Module, tokenizer: object, pooling: str, max_length: int, width: int) -> None:
+    def __init__(self, encoder: nn.Module, tokenizer: Tokenizer, pooling: str, max_length: int, width: int) -> None:
         super().__init__()
         if pooling not in ("mean", "cls"):
             raise ValueError(f"unknown pooling {pooling!r}: use 'mean' or 'cls'")
@@ -69,20 +80,20 @@ class PublishedTextTower(nn.Module):
     folder the first time captions are tokenised, so towers for conversion and tests need none.
     """
 
-    def __init__(self, cfg: "TextConfig", encoder: nn.Module, tokenizer_dir: Path | None) -> None:  # noqa: F821
+    def __init__(self, cfg: TextConfig, encoder: PreTrainedModel, tokenizer_dir: Path | None) -> None:
         super().__init__()
         self.cfg, self.encoder, self.tokenizer_dir = cfg, encoder, tokenizer_dir
-        self.width = encoder.config.hidden_size
-        self._tokenizer: object | None = None
+        self.width: int = encoder.config.hidden_size
+        self._tokenizer: Tokenizer | None = None
 
-    def tokenizer(self) -> object:
+    def tokenizer(self) -> Tokenizer:
         if self._tokenizer is None:
             self._tokenizer = load_tokenizer(self.cfg, self.tokenizer_dir)
         return self._tokenizer
 
     def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
         cfg = self.cfg
-        out = self.tokenizer()([t + cfg.text_suffix for t in texts],  # type: ignore[operator]
+        out = self.tokenizer()([t + cfg.text_suffix for t in texts],
                                padding="max_length" if cfg.pad_to_max_length else True, truncation=True,
                                max_length=cfg.max_length, return_tensors="pt")
         return {"input_ids": out["input_ids"], "attention_mask": out["attention_mask"]}
@@ -102,7 +113,10 @@ class PublishedTextTower(nn.Module):
         return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
 
-def build_hf_encoder(hf_config: dict, pooling: str) -> nn.Module:
+TextTower = HashTextTower | HFTextTower | PublishedTextTower
+
+
+def build_hf_encoder(hf_config: dict, pooling: str) -> PreTrainedModel:
     """Return a randomly initialised transformers encoder for a config dict (model_type + overrides)."""
     from transformers import AutoConfig, AutoModel
 
@@ -115,9 +129,10 @@ def build_hf_encoder(hf_config: dict, pooling: str) -> nn.Module:
     return AutoModel.from_config(config, **kwargs)
 
 
-def load_tokenizer(cfg: "TextConfig", folder: Path | None) -> object:  # noqa: F821
+def load_tokenizer(cfg: TextConfig, folder: Path | None) -> Tokenizer:
     """Return the tokenizer from a local folder (BERT-uncased falls back on MiniLM's identical vocabulary)."""
-    from transformers import AutoTokenizer, BertTokenizerFast
+    # BertTokenizerFast: a lazy export of transformers, missing from its stubs
+    from transformers import AutoTokenizer, BertTokenizerFast  # type: ignore[attr-defined]
 
     _offline()
     model_type = cfg.hf_config.get("model_type")
@@ -154,8 +169,8 @@ def _offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-def build_text_tower(cfg: "TextConfig", pretrained: bool = True,  # noqa: F821
-                     root: Path | None = None) -> nn.Module:
+def build_text_tower(cfg: TextConfig, pretrained: bool = True,
+                     root: Path | None = None) -> TextTower:
     """Return the text tower a config names: MiniLM, BERT-base (local weights or random), a published
     model's encoder (hf_config; its tokenizer folder relative to root, the saved model's folder), or
     hashed words."""
@@ -178,7 +193,8 @@ def build_text_tower(cfg: "TextConfig", pretrained: bool = True,  # noqa: F821
     if cfg.tower != "hf":
         raise ValueError(f"unknown text tower {cfg.tower!r}: use 'hf' or 'hash'")
     _offline()
-    from transformers import AutoModel, BertConfig, BertModel, BertTokenizerFast
+    # BertTokenizerFast: a lazy export of transformers, missing from its stubs
+    from transformers import AutoModel, BertConfig, BertModel, BertTokenizerFast  # type: ignore[attr-defined]
     from transformers import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -218,8 +234,8 @@ def _load_hf_config(folder: Path) -> object:
                           "model.safetensors)") from None
 
 
-def _load_bert_tokenizer(folder: Path) -> object:
-    from transformers import BertTokenizerFast
+def _load_bert_tokenizer(folder: Path) -> Tokenizer:
+    from transformers import BertTokenizerFast  # type: ignore[attr-defined]  # a lazy export, missing from its stubs
 
     try:
         return BertTokenizerFast.from_pretrained(str(folder))
