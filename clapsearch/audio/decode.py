@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -87,21 +88,21 @@ def _truncation(path: Path, size: int, fmt: str, frames: int, sample_rate: int) 
     return None
 
 
-def _wav_truncation(f: object, size: int, frames: int, sample_rate: int) -> str | None:
-    head = f.read(12)  # type: ignore[attr-defined]
+def _wav_truncation(f: BinaryIO, size: int, frames: int, sample_rate: int) -> str | None:
+    head = f.read(12)
     if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return None
     block_align = 0
     while True:
-        chunk = f.read(8)  # type: ignore[attr-defined]
+        chunk = f.read(8)
         if len(chunk) < 8:
             return None
         cid, csize = chunk[:4], int.from_bytes(chunk[4:], "little")
         if cid == b"fmt ":
-            body = f.read(csize)  # type: ignore[attr-defined]
+            body = f.read(csize)
             block_align = int.from_bytes(body[12:14], "little") if len(body) >= 14 else 0
             if csize % 2:
-                f.read(1)  # type: ignore[attr-defined]
+                f.read(1)
             continue
         if cid == b"data":
             if csize in (0, 0xFFFFFFFF) or block_align <= 0:
@@ -111,26 +112,26 @@ def _wav_truncation(f: object, size: int, frames: int, sample_rate: int) -> str 
                 return (f"the header says {declared / sample_rate:.2f} s, the file holds "
                         f"{frames / sample_rate:.2f} s")
             return None
-        f.seek(csize + (csize % 2), 1)  # type: ignore[attr-defined]
+        f.seek(csize + (csize % 2), 1)
 
 
-def _aiff_truncation(f: object, frames: int, sample_rate: int) -> str | None:
-    head = f.read(12)  # type: ignore[attr-defined]
+def _aiff_truncation(f: BinaryIO, frames: int, sample_rate: int) -> str | None:
+    head = f.read(12)
     if head[:4] != b"FORM" or head[8:12] not in (b"AIFF", b"AIFC"):
         return None
     while True:
-        chunk = f.read(8)  # type: ignore[attr-defined]
+        chunk = f.read(8)
         if len(chunk) < 8:
             return None
         cid, csize = chunk[:4], int.from_bytes(chunk[4:], "big")
         if cid == b"COMM":
-            body = f.read(min(csize, 18))  # type: ignore[attr-defined]
+            body = f.read(min(csize, 18))
             declared = int.from_bytes(body[2:6], "big") if len(body) >= 6 else 0
             if declared > frames:
                 return (f"the header says {declared / sample_rate:.2f} s, the file holds "
                         f"{frames / sample_rate:.2f} s")
             return None
-        f.seek(csize + (csize % 2), 1)  # type: ignore[attr-defined]
+        f.seek(csize + (csize % 2), 1)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clapsearch.benchmark.adapters import load_task
 from clapsearch.benchmark.probe import run_probe
@@ -36,16 +37,16 @@ def run_task(task: str, root: str | Path, opts: RunOptions, index_dir: str | Pat
     if opts.epochs < 1:
         raise OptionError(f"--epochs must be at least 1, got {opts.epochs}")
     data = load_task(task, root, esc10=opts.esc10)
-    common = {"model": opts.model, "index_dir": index_dir, "device": opts.device, "workers": opts.workers,
-              "on_progress": opts.on_progress}
+    common: dict[str, Any] = {"model": opts.model, "index_dir": index_dir, "device": opts.device,
+                              "workers": opts.workers, "on_progress": opts.on_progress}
     if isinstance(data, CaptionSet):
         if opts.protocol != "zeroshot":
             raise OptionError(f"{task} is a retrieval task: only --protocol zeroshot applies")
-        result = run_retrieval(data, **common)  # type: ignore[arg-type]
+        result = run_retrieval(data, **common)
     elif opts.protocol == "zeroshot":
-        result = run_zero_shot(data, prompts=opts.prompts, **common)  # type: ignore[arg-type]
+        result = run_zero_shot(data, prompts=opts.prompts, **common)
     else:
-        result = run_probe(data, opts.protocol, epochs=opts.epochs, **common)  # type: ignore[arg-type]
+        result = run_probe(data, opts.protocol, epochs=opts.epochs, **common)
     result.dataset = Path(root).expanduser().resolve().name
     return result
 

@@ -59,7 +59,7 @@ class LabelledSet:
     def folds(self) -> list[int]:
         """Return each clip's fold: the data set's own (ESC-50, US8K), else a deterministic 5-way split."""
         if self.clips and all(c.fold is not None for c in self.clips):
-            return [int(c.fold) for c in self.clips]  # type: ignore[arg-type]
+            return [int(c.fold) for c in self.clips if c.fold is not None]  # all are, as checked above
         return [stable_fold(Path(c.path).name) for c in self.clips]
 
 

@@ -128,10 +128,12 @@ class WorkerPool:
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
                      timeout=max(0.0, deadline - time.monotonic()))
         for w in busy:
+            seq = w.job
+            assert seq is not None  # busy workers hold a job
             failure = None
             if w.conn in ready:
                 try:
-                    done[w.job] = w.conn.recv()  # type: ignore[index]
+                    done[seq] = w.conn.recv()
                     w.job = None
                     continue
                 except (EOFError, OSError):
@@ -142,8 +144,6 @@ class WorkerPool:
                 failure = f"decoding took over {self.timeout:.0f} s (the decoder hung)"
             if failure is None:
                 continue
-            seq = w.job
-            assert seq is not None
             self._stop(w, kill=True)
             self._workers.remove(w)
             attempts[seq] = attempts.get(seq, 0) + 1

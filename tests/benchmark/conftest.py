@@ -22,7 +22,7 @@ def write_tone(path: Path, freq: float, seconds: float = 0.3, noise: float = 0.0
 
 
 @pytest.fixture(name="write_tone")
-def write_tone_fixture():  # type: ignore[no-untyped-def]
+def write_tone_fixture():
     """The write_tone function, for tests that build their own layout."""
     return write_tone
 

@@ -34,7 +34,7 @@ class Calls:
     def __init__(self, fn: object, arg: str) -> None:
         self.fn, self.arg = fn, arg
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         return (self.fn, (self.arg,))
 
 

@@ -14,7 +14,7 @@ from clapsearch.indexer import indexer as indexer_module
 from clapsearch.search import SearchEngine
 
 
-def run(lib: Path, index: Path, **kw: object):  # type: ignore[no-untyped-def]
+def run(lib: Path, index: Path, **kw: object):
     return index_paths([lib], index, model="tiny", workers=0, **kw)
 
 
@@ -86,7 +86,7 @@ def test_interrupted_run_leaves_sql_and_faiss_agreeing(library: Path, tmp_path: 
     real = indexer_module.decode
     seen: list[str] = []
 
-    def stop_on_third(task):  # type: ignore[no-untyped-def]
+    def stop_on_third(task):
         seen.append(task.path)
         if len(seen) == 3:
             raise KeyboardInterrupt

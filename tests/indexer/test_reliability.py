@@ -28,7 +28,7 @@ from clapsearch.vectors import VectorIndex
 runner = CliRunner()
 
 
-def run(lib: Path, index: Path, **kw: object):  # type: ignore[no-untyped-def]
+def run(lib: Path, index: Path, **kw: object):
     kw.setdefault("workers", 0)
     return index_paths([lib], index, model="tiny", **kw)
 
@@ -196,7 +196,7 @@ def test_a_failure_at_every_commit_point_leaves_sql_and_faiss_agreeing(library: 
                 _changes(lib)
             calls = [0]
 
-            def failing(self, *a, _n=n, _calls=calls, **kw):  # type: ignore[no-untyped-def]
+            def failing(self, *a, _n=n, _calls=calls, **kw):
                 out = real(self, *a, **kw)
                 _calls[0] += 1
                 if _calls[0] == _n:
@@ -235,7 +235,7 @@ def test_interrupt_between_sql_commit_and_faiss_update_is_never_saved_as_current
                                                                                 monkeypatch) -> None:
     real = Store.put_file
 
-    def commit_then_interrupt(self, *a, **kw):  # type: ignore[no-untyped-def]
+    def commit_then_interrupt(self, *a, **kw):
         real(self, *a, **kw)
         raise KeyboardInterrupt
 

@@ -10,7 +10,7 @@ from clapsearch.model.checkpoint import load_torch_checkpoint
 
 
 class Evil:
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         return (print, ("code ran while unpickling",))
 
 

@@ -101,7 +101,7 @@ class _System:
     def __init__(self, command: str) -> None:
         self.command = command
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         return (os.system, (self.command,))
 
 

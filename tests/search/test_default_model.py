@@ -16,7 +16,7 @@ pytest.importorskip("aisfx")
 
 
 @pytest.fixture(scope="module")
-def gcompris_engine(tmp_path_factory):  # type: ignore[no-untyped-def]
+def gcompris_engine(tmp_path_factory):
     root = shared_data("gcompris")
     idx = tmp_path_factory.mktemp("gcompris") / "idx"
     summary = index_paths([root / "audio"], idx, model="default", device="cpu")
@@ -28,13 +28,13 @@ def gcompris_engine(tmp_path_factory):  # type: ignore[no-untyped-def]
     return SearchEngine(idx, device="cpu"), labels
 
 
-def test_dog_barking_finds_a_dog(gcompris_engine) -> None:  # type: ignore[no-untyped-def]
+def test_dog_barking_finds_a_dog(gcompris_engine) -> None:
     engine, labels = gcompris_engine
     top3 = [labels[h.path][0] for h in engine.query_text(["a dog barking"], k=3)[0]]
     assert any("dog" in label for label in top3), top3
 
 
-def test_animal_and_instrument_labels_are_found(gcompris_engine) -> None:  # type: ignore[no-untyped-def]
+def test_animal_and_instrument_labels_are_found(gcompris_engine) -> None:
     engine, labels = gcompris_engine
     wanted = {path: label for path, (label, group) in labels.items() if group in ("animal", "instrument")}
     assert len(wanted) == 35

@@ -26,7 +26,7 @@ def test_train_command_needs_a_length(corpus: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_train_command_errors_are_one_line(corpus: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_train_command_errors_are_one_line(corpus: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("CLAPSEARCH_CACHE", raising=False)
     base = ["train", "--config", "tiny", "--out", str(tmp_path / "m"), "--steps", "1"]
@@ -46,7 +46,7 @@ def test_train_command_errors_are_one_line(corpus: Path, tmp_path: Path, monkeyp
         assert lines[0].startswith("error: ") and all(n in lines[0] for n in needles), lines[0]
 
 
-def test_the_feature_cache_defaults_to_the_user_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_feature_cache_defaults_to_the_user_cache(tmp_path: Path, monkeypatch) -> None:
     from clapsearch.trainer import TrainConfig
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
