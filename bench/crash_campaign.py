@@ -48,7 +48,8 @@ def generated_sources(folder: Path, n: int, rng: random.Random) -> list[Path]:
     for i in range(n):
         sr = rng.choice([16000, 22050, 44100])
         t = np.arange(int(rng.uniform(1.0, 6.0) * sr)) / sr
-        wave = 0.3 * np.sin(2 * np.pi * rng.uniform(80, 4000) * t) + 0.05 * np.random.default_rng(i).standard_normal(len(t))
+        hiss = 0.05 * np.random.default_rng(i).standard_normal(len(t))
+        wave = 0.3 * np.sin(2 * np.pi * rng.uniform(80, 4000) * t) + hiss
         path = folder / f"gen{i:03d}.{rng.choice(['wav', 'flac', 'ogg'])}"
         sf.write(path, wave.astype(np.float32), sr)
         out.append(path)
@@ -66,7 +67,8 @@ def add_odd_entries(lib: Path) -> None:
 
 def mutate(lib: Path, pool: list[Path], rng: random.Random, counter: list[int]) -> str:
     """One random change of the library; return what it was."""
-    files = sorted(p for p in lib.rglob("*") if p.is_file() and not p.is_symlink() and p.suffix in (".wav", ".flac", ".ogg")
+    files = sorted(p for p in lib.rglob("*")
+                   if p.is_file() and not p.is_symlink() and p.suffix in (".wav", ".flac", ".ogg")
                    and p.name not in ("cut.wav",) and not p.name.startswith("caf"))
     kind = rng.choice(["touch", "add", "delete", "move", "rewrite"]) if files else "add"
     counter[0] += 1
@@ -134,7 +136,8 @@ def compare(a: Path, b: Path) -> tuple[list[str], float]:
 
     sa, sb = Store.sqlite_in(a, readonly=True), Store.sqlite_in(b, readonly=True)
     fa, fb = sa.file_states(), sb.file_states()
-    diffs = [f"only in campaign: {p!r}" for p in set(fa) - set(fb)] + [f"only in clean: {p!r}" for p in set(fb) - set(fa)]
+    diffs = [f"only in campaign: {p!r}" for p in set(fa) - set(fb)]
+    diffs += [f"only in clean: {p!r}" for p in set(fb) - set(fa)]
     dim = int(sb.meta()["dim"])
     worst = 0.0
     for p in set(fa) & set(fb):

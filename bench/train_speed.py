@@ -59,7 +59,8 @@ def main() -> None:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
     trained = sum(p.numel() for p in params) / 1e6
-    print(f"config {cfg.name} on {device} (threads {torch.get_num_threads()}), amp {'on ' + str(dtype) if amp else 'off'}, "
+    precision = "on " + str(dtype) if amp else "off"
+    print(f"config {cfg.name} on {device} (threads {torch.get_num_threads()}), amp {precision}, "
           f"batch {args.batch_size} x {cfg.audio.clip_seconds:g} s, {trained:.1f} M trained parameters")
     print(f"{args.steps / seconds:.3f} steps/s ({seconds / args.steps:.2f} s/step, "
           f"{args.steps * args.batch_size / seconds:.1f} pairs/s)")

@@ -20,11 +20,14 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 2  # a task whose worker dies is tried once more in a fresh worker
+START_TIMEOUT = 300.0  # seconds for a fresh worker to import torch and the decoder (a loaded machine is slow)
+READY = "ready"
 
 
 def _serve(conn: Connection, fn: Callable[[Any], Any]) -> None:
     # Ctrl-C is handled once, by the parent, which saves what is done; workers just end with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn.send(READY)  # fn's module is imported by now: a task's timeout counts decoding, not start-up
     while True:
         try:
             task = conn.recv()
@@ -64,6 +67,16 @@ class WorkerPool:
         p = self._ctx.Process(target=_serve, args=(child, self.fn), daemon=True)
         p.start()
         child.close()
+        try:
+            ready = parent.poll(START_TIMEOUT) and parent.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            p.kill()
+            p.join(timeout=5)
+            parent.close()
+            raise RuntimeError(f"a decode worker process did not start within {START_TIMEOUT:.0f} s "
+                               f"(exit code {p.exitcode})")
         return _Worker(p, parent)
 
     def _stop(self, w: _Worker, kill: bool = False) -> None:
