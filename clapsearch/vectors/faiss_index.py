@@ -40,13 +40,25 @@ class VectorIndex:
             # faiss's Python wrapper takes an id array (it builds the IDSelectorBatch); its stubs say IDSelector
             self.index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))  # type: ignore[arg-type]
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return (scores, ids), each (n_queries, k'), best first; k' = min(k, ntotal)."""
+    def search(self, queries: np.ndarray, k: int,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (scores, ids), each (n_queries, k'), best first; k' = min(k, ntotal).
+
+        allowed: segment ids the results may hold (a metadata filter); None allows all. With it, k' is at most
+        the number of allowed ids, and a row may end in id -1 (score -inf) where fewer ids exist in the index.
+        """
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        params = None
+        if allowed is not None:
+            allowed = np.unique(np.asarray(allowed, dtype=np.int64))
+            k = min(k, len(allowed))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
         k = min(k, self.ntotal)
         if k <= 0:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        return self.index.search(queries, k)
+        scores, ids = self.index.search(queries, k, params=params)
+        scores[ids < 0] = -np.inf
+        return scores, ids
 
     def save(self, folder: str | Path, generation: int | None = None) -> None:
         """Write the index, then its state (generation, size, checksum), each through an atomic rename.

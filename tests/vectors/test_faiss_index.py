@@ -49,3 +49,22 @@ def test_damaged_or_unchecksummed_files_are_not_trusted(tmp_path) -> None:
     del state["crc32"]  # written by a clapsearch before checksums: rebuilt once
     (tmp_path / "vectors.json").write_text(json.dumps(state))
     assert VectorIndex.load(tmp_path, 8) is None
+
+
+def test_search_restricted_to_allowed_ids() -> None:
+    rng = np.random.default_rng(2)
+    vecs = unit(rng.standard_normal((200, 8)))
+    index = VectorIndex(8)
+    index.add(np.arange(1000, 1200), vecs)
+    allowed = np.array([1003, 1050, 1199, 1077, 1120, 1121, 1122, 1150])
+    scores, ids = index.search(vecs[:3], 5, allowed=allowed)
+    for row in range(3):
+        exact = allowed[np.argsort(-(vecs[allowed - 1000] @ vecs[row]))][:5]
+        np.testing.assert_array_equal(ids[row], exact)
+        np.testing.assert_allclose(scores[row], vecs[exact - 1000] @ vecs[row], rtol=1e-5)
+    # fewer allowed ids than k; ids that are not (or no longer) in the index give -1 padding at the end
+    index.remove([1050])
+    scores, ids = index.search(vecs[0], 10, allowed=np.array([1050, 1003, 5000]))
+    assert ids.shape == (1, 3) and ids[0, 0] == 1003 and list(ids[0, 1:]) == [-1, -1]
+    assert np.isneginf(scores[0, 1:]).all()
+    assert index.search(vecs[0], 10, allowed=np.array([], np.int64))[1].shape == (1, 0)
