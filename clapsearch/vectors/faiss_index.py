@@ -52,7 +52,8 @@ class VectorIndex:
         if allowed is not None:
             allowed = np.unique(np.asarray(allowed, dtype=np.int64))
             k = min(k, len(allowed))
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            params = faiss.SearchParameters()
+            params.sel = selector = faiss.IDSelectorBatch(allowed)  # noqa: F841 (kept alive for the search)
         k = min(k, self.ntotal)
         if k <= 0:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
