@@ -68,7 +68,12 @@ def _assemble(config: ModelConfig, pretrained: bool, root: Path | None) -> ClapM
 
 def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
                  device: str | torch.device = "cpu") -> ClapModel:
-    """Return a ClapModel in eval mode: built-in name, config .json, or folder from save_model / train."""
+    """Return a ClapModel in eval mode: built-in name, config .json, or folder from save_model / train;
+    or transformers' ClapModel for `hf:ORG/NAME` or a save_pretrained folder (clapsearch.model.zoo.hf)."""
+    from clapsearch.model.zoo.hf import is_hf_folder, is_hf_name, load_hf_model
+
+    if is_hf_name(name_or_path) or is_hf_folder(name_or_path):
+        return load_hf_model(name_or_path).to(device).eval()
     folder = resolve_model_dir(name_or_path)
     config = load_config(folder if folder else name_or_path)
     if pretrained and folder is None and str(name_or_path) in PUBLISHED:

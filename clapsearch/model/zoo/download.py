@@ -42,6 +42,10 @@ def download(name: str) -> Path:
     """Fetch the official file and tokenizer of a published model, convert them; return the model folder."""
     from clapsearch.model.zoo.convert import convert_checkpoint
 
+    if name.startswith("hf:"):  # transformers' own CLAP models: fetched from the hub as they are
+        from clapsearch.model.zoo.hf import download as download_hf
+
+        return download_hf(name)
     model = published_model(name)
     downloads = models_cache_dir().parent / "downloads"
     checkpoint = fetch(model.url, downloads / model.file)
