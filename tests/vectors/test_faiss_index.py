@@ -39,7 +39,7 @@ def test_damaged_or_unchecksummed_files_are_not_trusted(tmp_path) -> None:
     index.add(np.arange(20), unit(np.random.default_rng(1).standard_normal((20, 8))))
     index.save(tmp_path, generation=3)
     state = json.loads((tmp_path / "vectors.json").read_text())
-    assert set(state) == {"generation", "ntotal", "dim", "crc32"}
+    assert set(state) == {"generation", "ntotal", "dim", "crc32", "kind", "trained_on", "nprobe"}
     data = bytearray((tmp_path / "vectors.faiss").read_bytes())
     data[-100] ^= 0x40  # one flipped bit in the vector data
     (tmp_path / "vectors.faiss").write_bytes(bytes(data))
