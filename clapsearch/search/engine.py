@@ -1,72 +1,28 @@
 """SearchEngine: the one similarity code path, for queries, 'sounds like this', and zero-shot benchmarks."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from clapsearch.audio import AudioError, probe
 from clapsearch.encoder import Encoder
+from clapsearch.errors import UserError
 from clapsearch.index import IndexDir
 from clapsearch.paths import display_path
-from clapsearch.store import Store
-from clapsearch.vectors import VectorIndex
+from clapsearch.search.filters import Query, as_query
+from clapsearch.search.ranking import Candidates, Hit, best_window_scores, rank_files
+from clapsearch.store.store import FileInfo
+
+__all__ = ["Candidates", "Hit", "SearchEngine", "UnknownFile", "best_window_scores", "check_query_audio",
+           "rank_files"]
+
+Where = Query | Sequence[str] | str | None
 
 
-@dataclass(frozen=True)
-class Hit:
-    path: str
-    score: float
-    start: float
-    end: float
-
-    def to_dict(self) -> dict[str, object]:
-        return {"path": display_path(self.path), "score": round(self.score, 6), "start": round(self.start, 3),
-                "end": round(self.end, 3)}
-
-
-def best_window_scores(window_scores: np.ndarray, owner: np.ndarray, n_files: int) -> np.ndarray:
-    """(windows, queries) scores and each window's file index -> (n_files, queries): each file at its best window.
-
-    The ranking rule of the engine: a file scores as its best segment (rank_files keeps each file's first, i.e.
-    best, hit). Used where the windows are in memory rather than in an index (the trainer's dev sets). A file
-    without windows scores -inf.
-    """
-    out = np.full((n_files, window_scores.shape[1]), -np.inf, dtype=np.float32)
-    np.maximum.at(out, owner, window_scores)
-    return out
-
-
-def rank_files(queries: np.ndarray, vectors: VectorIndex, store: Store, k: int,
-               exclude: set[str] | None = None) -> list[list[Hit]]:
-    """Return, per query vector, the k best files by cosine similarity, each at its best segment
-    (as best_window_scores).
-
-    Segments are searched exactly (FAISS inner product on normalised vectors). A file appears once; since
-    a long file has many segments, the segment search widens until k distinct files are found or the index
-    is exhausted.
-    """
-    queries = np.asarray(queries, dtype=np.float32).reshape(-1, vectors.dim)
-    exclude = exclude or set()
-    out: list[list[Hit]] = []
-    for q in queries:
-        want = k + len(exclude)
-        n = min(vectors.ntotal, max(4 * want, 32))
-        while True:
-            scores, ids = vectors.search(q[None, :], n)
-            meta = store.segments(ids[0][ids[0] >= 0])
-            best: dict[str, Hit] = {}
-            for score, sid in zip(scores[0], ids[0]):
-                seg = meta.get(int(sid))
-                if seg is None or seg.path in exclude or seg.path in best:
-                    continue
-                best[seg.path] = Hit(seg.path, float(score), seg.start, seg.end)
-            if len(best) >= k or n >= vectors.ntotal:
-                break
-            n = min(vectors.ntotal, n * 4)
-        out.append(list(best.values())[:k])
-    return out
+class UnknownFile(UserError, LookupError):
+    """A file or segment id the index does not hold."""
 
 
 def check_query_audio(path: str | Path) -> None:
@@ -91,21 +47,32 @@ class SearchEngine:
     """Opens an index read-only with the model it was built with."""
 
     def __init__(self, index: str | Path, db_url: str | None = None, model: str | None = None,
-                 device: str = "auto") -> None:
-        self.index = IndexDir.open(index, db_url=db_url, model=model, device=device, create=False)
+                 device: str = "auto", precision: str = "auto") -> None:
+        self.index = IndexDir.open(index, db_url=db_url, model=model, device=device, create=False,
+                                   precision=precision)
 
     @property
     def encoder(self) -> Encoder:
         return self.index.encoder
 
-    def search_vectors(self, queries: np.ndarray, k: int = 10, exclude: set[str] | None = None) -> list[list[Hit]]:
-        return rank_files(queries, self.index.vectors, self.index.store, k, exclude)
+    def candidates(self, where: Where) -> Candidates | None:
+        """The segments of the files a filter selects (in SQL, before any vector search); None: no filter."""
+        query = as_query(where)
+        if query is None:
+            return None
+        ids, files = self.index.store.segment_ids_where(query.clause())
+        return Candidates(ids, files)
 
-    def query_text(self, texts: list[str], k: int = 10) -> list[list[Hit]]:
+    def search_vectors(self, queries: np.ndarray, k: int = 10, exclude: Iterable[str | int] | None = None,
+                       where: Where = None) -> list[list[Hit]]:
+        """Return, per query vector, the k best files (exclude: paths or file ids), among those `where` selects."""
+        return rank_files(queries, self.index.vectors, self.index.store, k, exclude, self.candidates(where))
+
+    def query_text(self, texts: list[str], k: int = 10, where: Where = None) -> list[list[Hit]]:
         """Return the k best files for each text query."""
-        return self.search_vectors(self.encoder.embed_texts(list(texts)), k)
+        return self.search_vectors(self.encoder.embed_texts(list(texts)), k, where=where)
 
-    def query_audio(self, path: str | Path, k: int = 10) -> list[Hit]:
+    def query_audio(self, path: str | Path, k: int = 10, where: Where = None) -> list[Hit]:
         """Return the k files that sound most like the given file (the file itself left out).
 
         The query is the mean of the file's window vectors, re-normalised: one vector for the whole sound.
@@ -119,9 +86,33 @@ class SearchEngine:
             except AudioError as e:  # the header was fine, the samples are not (a truncated file)
                 raise AudioError(f"--audio {display_path(str(path))} cannot be used: {e}; give a recording "
                                  "clapsearch can decode (WAV, FLAC, OGG, MP3, AIFF...)") from None
-        q = vecs.mean(axis=0)
-        q /= max(float(np.linalg.norm(q)), 1e-12)
-        return self.search_vectors(q[None, :], k, exclude={resolved})[0]
+        return self.search_vectors(_mean_direction(vecs)[None, :], k, exclude={resolved}, where=where)[0]
+
+    def similar_to_file(self, file_id: int, k: int = 10, segment_id: int | None = None,
+                        where: Where = None) -> list[Hit]:
+        """"More like this": the k files most like an indexed file (its mean vector) or one of its segments,
+        the file itself left out. An unknown id is an UnknownFile error."""
+        info = self.index.store.files_by_id([file_id]).get(int(file_id))
+        segments = self.index.store.file_segments(int(file_id)) if info is not None else []
+        if info is None or not segments:
+            raise UnknownFile(f"no indexed file with id {file_id}")
+        vecs = self.index.store.vectors_of(info.path, self.index.vectors.dim)
+        if segment_id is not None:
+            rows = [i for i, (sid, _, _) in enumerate(segments) if sid == int(segment_id)]
+            if not rows or len(vecs) != len(segments):
+                raise UnknownFile(f"file {file_id} has no segment {segment_id}")
+            vecs = vecs[rows]
+        return self.search_vectors(_mean_direction(vecs)[None, :], k, exclude={int(file_id)}, where=where)[0]
+
+    def files(self, hits: Iterable[Hit]) -> dict[int, FileInfo]:
+        """The metadata of the hits' files, in one query (by file id)."""
+        return self.index.store.files_by_id(h.file_id for h in hits if h.file_id is not None)
 
     def file_count(self) -> int:
         return len([s for s in self.index.store.file_states().values() if s.status == "indexed"])
+
+
+def _mean_direction(vecs: np.ndarray) -> np.ndarray:
+    """(n, D) vectors -> (D,) their mean, re-normalised: one query for a whole sound."""
+    q = np.asarray(vecs, dtype=np.float32).mean(axis=0)
+    return q / max(float(np.linalg.norm(q)), 1e-12)

@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from clapsearch.store.schema import Base, FileRecord, IndexMetaRecord, SegmentRecord
 
@@ -37,6 +38,21 @@ class SegmentHit:
     start: float
     end: float
     duration: float | None
+    file_id: int = -1
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """An indexed file's metadata, as search results show it."""
+
+    file_id: int
+    path: str
+    duration: float | None
+    format: str | None
+    sample_rate: int | None
+    channels: int | None
+    size: int
+    content_hash: str
 
 
 def _sqlite_pragmas(engine: Engine, readonly: bool) -> None:
@@ -182,22 +198,81 @@ class Store:
             last = int(ids[-1])
             yield ids, vecs
 
+    def vectors_by_ids(self, ids: np.ndarray, dim: int) -> np.ndarray:
+        """Return the (len(ids), dim) vectors of the given segments, in that order (zeros for unknown ids)."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        out = np.zeros((len(ids), dim), np.float32)
+        where = {int(i): n for n, i in enumerate(ids)}
+        with self.session() as s:
+            for chunk in range(0, len(ids), 500):
+                part = [int(i) for i in ids[chunk:chunk + 500]]
+                for r in s.execute(select(SegmentRecord.id, SegmentRecord.vector).where(SegmentRecord.id.in_(part))):
+                    out[where[r.id]] = np.frombuffer(r.vector, dtype="<f4")
+        return out
+
     def segments(self, ids: Iterable[int]) -> dict[int, SegmentHit]:
         ids = [int(i) for i in ids]
         out: dict[int, SegmentHit] = {}
         with self.session() as s:
             for chunk in range(0, len(ids), 500):
                 rows = s.execute(select(SegmentRecord.id, SegmentRecord.start, SegmentRecord.end, FileRecord.path,
-                                        FileRecord.duration).join(FileRecord)
+                                        FileRecord.duration, SegmentRecord.file_id).join(FileRecord)
                                  .where(SegmentRecord.id.in_(ids[chunk:chunk + 500])))
                 for r in rows:
-                    out[r.id] = SegmentHit(r.id, r.path, r.start, r.end, r.duration)
+                    out[r.id] = SegmentHit(r.id, r.path, r.start, r.end, r.duration, r.file_id)
         return out
 
-    def vectors_of(self, path: str, dim: int) -> np.ndarray:
-        """Return the (n, dim) segment vectors of an indexed file (empty if it is not indexed)."""
+    # -- search helpers (metadata filters, results, duplicates) ------------------------------------
+    def segment_ids_where(self, clause: ColumnElement[bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (segment ids, their file ids), int64 in segment id order, of the files matching an SQL clause
+        on FileRecord's columns (None: every segment)."""
+        stmt = select(SegmentRecord.id, SegmentRecord.file_id).order_by(SegmentRecord.id)
+        if clause is not None:
+            stmt = stmt.join(FileRecord).where(clause)
         with self.session() as s:
-            rows = s.execute(select(SegmentRecord.vector).join(FileRecord).where(FileRecord.path == path)).all()
+            rows = s.execute(stmt).all()
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return arr[:, 0].copy(), arr[:, 1].copy()
+
+    def files_by_id(self, ids: Iterable[int]) -> dict[int, FileInfo]:
+        """Return the metadata of the given files (one query per 500 ids); unknown ids are left out."""
+        ids = sorted({int(i) for i in ids})
+        out: dict[int, FileInfo] = {}
+        with self.session() as s:
+            for chunk in range(0, len(ids), 500):
+                rows = s.execute(select(FileRecord.id, FileRecord.path, FileRecord.duration, FileRecord.format,
+                                        FileRecord.sample_rate, FileRecord.channels, FileRecord.size,
+                                        FileRecord.content_hash).where(FileRecord.id.in_(ids[chunk:chunk + 500])))
+                for r in rows:
+                    out[r.id] = FileInfo(r.id, r.path, r.duration, r.format, r.sample_rate, r.channels, r.size,
+                                         r.content_hash)
+        return out
+
+    def file_segments(self, file_id: int) -> list[tuple[int, float, float]]:
+        """Return an indexed file's segments as (segment id, start, end), in segment id order."""
+        with self.session() as s:
+            rows = s.execute(select(SegmentRecord.id, SegmentRecord.start, SegmentRecord.end)
+                             .where(SegmentRecord.file_id == file_id).order_by(SegmentRecord.id)).all()
+        return [(r.id, r.start, r.end) for r in rows]
+
+    def same_content(self) -> list[list[int]]:
+        """Return groups (two or more) of indexed files with the same content hash, as file ids."""
+        with self.session() as s:
+            hashes = select(FileRecord.content_hash).where(FileRecord.status == "indexed") \
+                .group_by(FileRecord.content_hash).having(func.count(FileRecord.id) > 1).scalar_subquery()
+            rows = s.execute(select(FileRecord.content_hash, FileRecord.id).where(
+                FileRecord.status == "indexed", FileRecord.content_hash.in_(hashes))
+                .order_by(FileRecord.content_hash, FileRecord.id)).all()
+        groups: dict[str, list[int]] = {}
+        for r in rows:
+            groups.setdefault(r.content_hash, []).append(r.id)
+        return list(groups.values())
+
+    def vectors_of(self, path: str, dim: int) -> np.ndarray:
+        """Return the (n, dim) segment vectors of an indexed file, in segment id order (empty if not indexed)."""
+        with self.session() as s:
+            rows = s.execute(select(SegmentRecord.vector).join(FileRecord).where(FileRecord.path == path)
+                             .order_by(SegmentRecord.id)).all()
         if not rows:
             return np.zeros((0, dim), np.float32)
         return np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim).copy()

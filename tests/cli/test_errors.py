@@ -205,7 +205,7 @@ def test_results_show_non_utf8_paths_escaped(monkeypatch: pytest.MonkeyPatch) ->
         def __init__(self, *args: object, **kwargs: object) -> None:
             pass
 
-        def query_text(self, texts: list[str], k: int) -> list[list[Hit]]:
+        def query_text(self, texts: list[str], k: int, where: object = None) -> list[list[Hit]]:
             return [[Hit("/music/caf\udce9 [live].wav", 0.5, 0.0, 1.0)] for _ in texts]
 
     monkeypatch.setattr(clapsearch.search, "SearchEngine", FakeEngine)

@@ -79,6 +79,8 @@ def test_hits_show_their_path_as_printable_text() -> None:
     from clapsearch.search import Hit
 
     hit = Hit("/music/caf\udce9.wav", 0.25, 1.0, 2.0)
-    assert hit.to_dict() == {"path": "/music/caf\\xe9.wav", "score": 0.25, "start": 1.0, "end": 2.0}
+    assert hit.to_dict() == {"path": "/music/caf\\xe9.wav", "score": 0.25, "start": 1.0, "end": 2.0,
+                             "file_id": None, "segment_id": None}
+    assert Hit("/a.wav", 0.5, 0.0, 1.0, 7, 70).to_dict()["file_id"] == 7
     json.dumps(hit.to_dict()).encode("utf-8")  # no lone surrogate left to trip an encoder
     assert Hit("/music/plain.wav", 0.25, 1.0, 2.0).to_dict()["path"] == "/music/plain.wav"
