@@ -1,0 +1,105 @@
+"""The index a server answers from: the current SearchEngine (swapped whole after a watched update) and the
+searches the API offers, each returning API result dicts ranked as `clapsearch query --json` ranks."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from clapsearch.errors import UserError
+from clapsearch.search import Hit, SearchEngine
+from clapsearch.search.filters import Query, parse_filters
+from clapsearch.server import catalog
+
+
+class NotFound(UserError, LookupError):
+    """An id the index does not hold (HTTP 404)."""
+
+
+@dataclass
+class Filters:
+    """The API's filter parameters, as given."""
+
+    where: str | None = None
+    folder: str | None = None
+    formats: list[str] = field(default_factory=list)
+    min_duration: float | None = None
+    max_duration: float | None = None
+    sample_rate: int | None = None
+
+    def query(self) -> Query | None:
+        """The filter as the engine takes it (None: no filter); a malformed one is a one-line OptionError."""
+        where = [self.where] if self.where else []
+        if self.min_duration is not None:
+            where.append(f"duration>={self.min_duration!r}")
+        if self.max_duration is not None:
+            where.append(f"duration<={self.max_duration!r}")
+        if self.sample_rate is not None:
+            where.append(f"sample_rate={self.sample_rate}")
+        return parse_filters(where=where, folders=[self.folder] if self.folder else [], formats=self.formats)
+
+
+class Library:
+    """Holds the engine the routes read. A route takes `engine` once, so it answers from one snapshot even when
+    the watcher swaps in a newer one meanwhile."""
+
+    def __init__(self, engine: SearchEngine, watching: bool = False) -> None:
+        self.engine = engine
+        self.watching = watching
+        self.swap_lock = threading.Lock()
+        self._summary: tuple[int, dict[str, object]] | None = None
+
+    def swap(self, engine: SearchEngine) -> None:
+        with self.swap_lock:
+            self.engine = engine
+            self._summary = None
+
+    def info(self) -> dict[str, object]:
+        engine = self.engine
+        generation = engine.index.store.generation()
+        if self._summary is None or self._summary[0] != generation:
+            self._summary = (generation, catalog.summary(engine.index.store))
+        meta = engine.index.store.meta()
+        return {"model": meta.get("model", ""), **self._summary[1], "watch": self.watching}
+
+    def file(self, file_id: str) -> catalog.FileInfo:
+        """Return an indexed file by the id a client gave (digits only: anything else is unknown)."""
+        if not file_id.isdigit() or len(file_id) > 18:
+            raise NotFound(f"no indexed file with id {file_id[:40]!r}")
+        info = catalog.file_by_id(self.engine.index.store, int(file_id))
+        if info is None:
+            raise NotFound(f"no indexed file with id {file_id}")
+        return info
+
+    def search_text(self, q: str, k: int, filters: Filters,
+                    engine: SearchEngine | None = None) -> list[dict[str, object]]:
+        engine = engine or self.engine
+        query = filters.query()  # a malformed filter fails before the text is encoded
+        return results(engine, engine.query_text([q], k, where=query)[0])
+
+    def search_vector(self, vector: np.ndarray, k: int, filters: Filters) -> list[dict[str, object]]:
+        engine = self.engine
+        return results(engine, engine.search_vectors(vector[None, :], k, where=filters.query())[0])
+
+    def similar(self, info: catalog.FileInfo, k: int, segment_id: int | None,
+                filters: Filters) -> list[dict[str, object]]:
+        """'More like this': files like an indexed file (its mean vector) or one of its segments, itself left out."""
+        engine = self.engine
+        try:
+            hits = engine.similar_to_file(info.file_id, k, segment_id=segment_id, where=filters.query())
+        except LookupError as e:
+            raise NotFound(str(e)) from None
+        return results(engine, hits)
+
+
+def results(engine: SearchEngine, hits: list[Hit]) -> list[dict[str, object]]:
+    """Hits as API results: each hit's file metadata, segment id and score (hits of files gone are dropped)."""
+    files = catalog.files_by_path(engine.index.store, [h.path for h in hits])
+    out: list[dict[str, object]] = []
+    for h in hits:
+        f = files.get(h.path)
+        if f is not None:
+            out.append({**f.to_dict(), "segment_id": h.segment_id, "score": round(h.score, 6),
+                        "start": round(h.start, 3), "end": round(h.end, 3)})
+    return out

@@ -1,0 +1,59 @@
+"""Running the server: load the index once, record it in server.json, serve with uvicorn until stopped."""
+from __future__ import annotations
+
+import contextlib
+import socket
+from pathlib import Path
+
+import uvicorn
+
+from clapsearch.errors import OptionError
+from clapsearch.search import SearchEngine
+from clapsearch.server.app import create_app
+from clapsearch.server.client import remove_server_file, write_server_file
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket first, so a taken port is one clear line and port 0 gets a real number."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as e:
+        sock.close()
+        raise OptionError(f"cannot listen on {host}:{port} ({e.strerror or e}): give another --port, or stop the "
+                          "program that uses it") from None
+    return sock
+
+
+def run_server(index_dir: str | Path, db_url: str | None = None, host: str = "127.0.0.1", port: int = 8000,
+               token: str | None = None, watch: bool = False, max_upload_mb: float = 20.0,
+               device: str = "auto") -> None:
+    """Serve until Ctrl-C or SIGTERM; the index folder's server.json names this server meanwhile."""
+    engine = SearchEngine(index_dir, db_url=db_url, device=device)
+    app = create_app(engine, token=token, max_upload_mb=max_upload_mb, watching=watch)
+    watcher = None
+    if watch:
+        from clapsearch.server.watch import Watcher
+
+        watcher = Watcher(app.state.library, index_dir, db_url=db_url, device=device)
+    sock = bind_socket(host, port)
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"clapsearch serve: {engine.file_count()} files of {index_dir}; open http://{shown}:{port}/ "
+          f"(API documentation: http://{shown}:{port}/docs)"
+          + (f"; watching {len(watcher.roots)} folder(s) for changes" if watcher else ""), flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+    write_server_file(index_dir, host, port, engine.index.store.meta(), token)
+    try:
+        if watcher:
+            watcher.start()
+        server.run(sockets=[sock])
+    finally:
+        if watcher:
+            watcher.stop()
+        remove_server_file(index_dir)
+        with contextlib.suppress(OSError):
+            sock.close()
