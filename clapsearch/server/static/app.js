@@ -3,7 +3,7 @@
 import { audioUrl, getJson } from "./api.js";
 import { download, exportName, toCsv, toJson, toM3u } from "./export.js";
 import { SegmentPlayer } from "./player.js";
-import { clock, resultRow, setDragData } from "./results.js";
+import { clock, folderLabeller, resultRow, setDragData } from "./results.js";
 import { drawWaveform, loadPeaks } from "./waveform.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -19,6 +19,7 @@ const ui = {
 
 const state = {
   info: null,
+  showFolder: (folder) => folder || ".",
   label: "",         // what the list answers: the query text, or "sounds like NAME"
   results: [],
   waves: [],         // peaks per result (or null until loaded)
@@ -60,7 +61,8 @@ function renderStatus() {
 // -- filters ---------------------------------------------------------------------------------------------------
 
 function fillFilters(info) {
-  for (const folder of info.folders || []) ui.folder.append(new Option(folder || ".", folder));
+  state.showFolder = folderLabeller(info.folders);
+  for (const folder of info.folders || []) ui.folder.append(new Option(state.showFolder(folder), folder));
   for (const sr of info.sample_rates || []) ui.sampleRate.append(new Option(`${sr} Hz`, String(sr)));
   for (const fmt of info.formats || []) {
     const label = document.createElement("label");
@@ -182,7 +184,7 @@ function showResults(label, results) {
   state.waves = results.map(() => null);
   state.playingIndex = -1;
   const top = results.length ? Math.max(...results.map((r) => r.score)) : 0;
-  ui.list.replaceChildren(...results.map((r, i) => resultRow(r, i, top)));
+  ui.list.replaceChildren(...results.map((r, i) => resultRow(r, i, top, state.showFolder)));
   ui.list.setAttribute("aria-label", `Results for ${label}`);
   ui.empty.hidden = results.length > 0;
   ui.empty.textContent = results.length ? "" : `No results for ${label}. Loosen the filters or describe it differently.`;

@@ -12,6 +12,8 @@ export class SegmentPlayer {
     audio.addEventListener("play", () => { this.loop(); this.onState(); });
     audio.addEventListener("pause", () => { cancelAnimationFrame(this.frame); this.onTick(audio.currentTime); this.onState(); });
     audio.addEventListener("ended", () => this.onState());
+    // Frames stop in a hidden tab; the media clock's own events still end the segment there.
+    audio.addEventListener("timeupdate", () => { if (audio.currentTime >= this.stopAt && this.playing) audio.pause(); });
   }
 
   get playing() {

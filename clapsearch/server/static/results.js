@@ -5,6 +5,24 @@ import { audioUrl } from "./api.js";
 const MIME = { wav: "audio/wav", wave: "audio/wav", flac: "audio/flac", mp3: "audio/mpeg", ogg: "audio/ogg",
   oga: "audio/ogg", opus: "audio/ogg", aif: "audio/aiff", aiff: "audio/aiff", m4a: "audio/mp4", webm: "audio/webm" };
 
+/** Folders shown relative to the library's root: "/data/sfx/foley/steps" -> "sfx/foley/steps" (root /data/sfx). */
+export function folderLabeller(folders) {
+  const split = (f) => (f || "").split("/").filter(Boolean);
+  const all = (folders || []).map(split);
+  let common = all.length ? all[0].length : 0;
+  for (const parts of all) {
+    let i = 0;
+    while (i < common && i < parts.length && parts[i] === all[0][i]) i++;
+    common = i;
+  }
+  const keep = Math.max(0, common - 1);  // keep the root's own name, so the top folder is not shown as "."
+  return (folder) => {
+    const parts = split(folder);
+    return parts.length > keep && folder.startsWith("/") === (folders[0] || "").startsWith("/")
+      ? parts.slice(keep).join("/") : folder || ".";
+  };
+}
+
 /** 83.45 -> "1:23.4" */
 export function clock(seconds) {
   if (!Number.isFinite(seconds)) return "–";
@@ -41,14 +59,15 @@ export function setDragData(dataTransfer, result) {
 }
 
 /** One result's <li role="option">; the data-* attributes carry the figures (the tests read them too). */
-export function resultRow(result, index, topScore) {
+export function resultRow(result, index, topScore, showFolder = (f) => f || ".") {
   const { name, folder, score, start, end, duration } = result;
   const fmt = (result.format || "").toUpperCase();
   const channels = result.channels ? `${result.channels}ch` : "";
   const li = el("li", {
     class: "row", role: "option", id: `result-${index}`, "aria-selected": "false", draggable: "true",
     "data-index": String(index), "data-file-id": String(result.file_id), "data-score": String(score),
-    "data-start": String(start), "data-end": String(end),
+    "data-start": String(start), "data-end": String(end), "data-duration": String(duration),
+    "data-format": result.format || "", "data-folder": folder || "",
     "aria-label": `${index + 1}. ${name}, score ${score.toFixed(3)}, ${clock(duration)}, segment ${clock(start)} `
       + `to ${clock(end)}`,
     title: `${result.path}\nDrag out to copy the file`,
@@ -62,7 +81,7 @@ export function resultRow(result, index, topScore) {
     el("span", { class: "c-score mono" }, el("span", { class: "score-num", text: score.toFixed(3) }), bar),
     el("span", { class: "c-wave" }, canvas),
     el("span", { class: "c-name" }, el("span", { class: "name", text: name }),
-      el("span", { class: "folder", text: folder || "." })),
+      el("span", { class: "folder", text: showFolder(folder) })),
     el("span", { class: "c-dur mono" }, el("span", { text: clock(duration) }),
       el("span", { class: "seg", text: `${clock(start)}–${clock(end)}` })),
     el("span", { class: "c-fmt mono" }, el("span", { class: "fmt", text: fmt }),

@@ -28,13 +28,16 @@ export function drawWaveform(canvas, wave, start, end, playhead = null) {
   if (wave && wave.peaks.length) {
     const n = wave.peaks.length;
     const step = width / n;
+    // Scaled to the file's own peak (as a sound library's thumbnails are), up to 8x for very quiet files.
+    const loudest = wave.peaks.reduce((m, [lo, hi]) => Math.max(m, -lo, hi), 0);
+    const gain = loudest > 0 ? Math.min(8, 0.95 / loudest) : 1;
     for (let i = 0; i < n; i++) {
       const [lo, hi] = wave.peaks[i];
       const x = i * step;
       const inside = x + step > x0 && x < x1;
       ctx.fillStyle = inside ? color("--wave-seg") : color("--wave");
-      const top = mid - Math.max(0, Math.min(1, hi)) * (mid - 1);
-      const bottom = mid - Math.max(-1, Math.min(0, lo)) * (mid - 1);
+      const top = mid - Math.max(0, Math.min(1, hi * gain)) * (mid - 1);
+      const bottom = mid - Math.max(-1, Math.min(0, lo * gain)) * (mid - 1);
       ctx.fillRect(x, top, Math.max(1, step - 0.4), Math.max(1, bottom - top));
     }
   }
