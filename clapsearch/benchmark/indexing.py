@@ -35,16 +35,16 @@ def model_cache_key(model: str) -> str:
     return f"{name}-{h.hexdigest()[:8]}"
 
 
-def default_index_dir(root: str | Path, model: str) -> Path:
+def default_index_dir(root: str | Path, model: str, precision: str = "fp32") -> Path:
     """Return the index cache of a data set and model: <user cache>/bench/<data set>-<hash>, never inside the data.
 
     The hash covers the resolved data set path and the model's identity (name, config and weights), so two data
     sets of the same name, or a retrained model, never share an index. A data set folder is left as it was:
-    it may be read-only, shared, or under version control.
+    it may be read-only, shared, or under version control. A precision other than fp32 has its own index.
     """
     root = Path(root).resolve()
     where = str(Path(model).resolve()) if Path(model).exists() else model  # an index records its model's path
-    identity = f"{root}\n{where}\n{model_cache_key(model)}"
+    identity = f"{root}\n{where}\n{model_cache_key(model)}" + (f"\n{precision}" if precision != "fp32" else "")
     digest = hashlib.sha1(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", root.name) or "data"
     return user_cache_dir() / "bench" / f"{name}-{digest}"
@@ -65,17 +65,17 @@ def _index_roots(paths: Sequence[str]) -> list[str]:
 
 def index_clips(paths: Sequence[str], index_dir: str | Path, model: str, device: str = "auto",
                 batch_size: int = 16, workers: int | None = None,
-                on_progress: Callable[[Progress], None] | None = None) -> IndexSummary:
+                on_progress: Callable[[Progress], None] | None = None, precision: str = "fp32") -> IndexSummary:
     """Embed the clips into the index folder (only new or changed ones are decoded)."""
     summary = index_paths(_index_roots(paths), index_dir, model=model, device=device, batch_size=batch_size,
-                          workers=workers, on_progress=on_progress)
+                          workers=workers, on_progress=on_progress, precision=precision)
     if summary.interrupted:
         raise KeyboardInterrupt
     return summary
 
 
-def open_engine(index_dir: str | Path, model: str, device: str = "auto") -> SearchEngine:
-    return SearchEngine(index_dir, model=model, device=device)
+def open_engine(index_dir: str | Path, model: str, device: str = "auto", precision: str = "fp32") -> SearchEngine:
+    return SearchEngine(index_dir, model=model, device=device, precision=precision)
 
 
 def score_matrix(engine: SearchEngine, queries: np.ndarray, paths: Sequence[str]) -> np.ndarray:

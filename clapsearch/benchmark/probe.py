@@ -115,15 +115,16 @@ def tower_features(engine: SearchEngine, paths: Sequence[str], cache: Path) -> n
 
 def run_probe(data: LabelledSet, protocol: str, model: str = "default", index_dir: str | Path | None = None,
               epochs: int = 30, device: str = "auto", batch_size: int = 16, workers: int | None = None,
-              on_progress: Callable[[Progress], None] | None = None, seed: int = 0) -> BenchResult:
+              on_progress: Callable[[Progress], None] | None = None, seed: int = 0,
+              precision: str = "fp32") -> BenchResult:
     """k-fold by the data set's folds (else a deterministic 5-fold split): train on k-1 folds, test on the last."""
     if protocol not in LEARNING_RATES:
         raise ValueError(f"unknown protocol {protocol!r}: use zeroshot, probe-l1, probe-l3 or finetune")
     t0 = time.monotonic()
-    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model)
+    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model, precision)
     paths = [c.path for c in data.clips]
-    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress)
-    engine = open_engine(folder, model, device)
+    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress, precision)
+    engine = open_engine(folder, model, device, precision)
     emb = clip_embeddings(engine, paths)
     rows = [i for i in range(len(paths)) if not np.isnan(emb[i]).any()]
     if protocol == "finetune":

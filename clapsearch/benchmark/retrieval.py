@@ -33,12 +33,12 @@ def retrieval_scores(sim: np.ndarray, caption_clip: Sequence[int]) -> dict[str, 
 
 def run_retrieval(data: CaptionSet, model: str = "default", index_dir: str | Path | None = None,
                   device: str = "auto", batch_size: int = 16, workers: int | None = None,
-                  on_progress: Callable[[Progress], None] | None = None) -> BenchResult:
+                  on_progress: Callable[[Progress], None] | None = None, precision: str = "fp32") -> BenchResult:
     """Index the clips, search every caption over every clip through the engine, and score both directions."""
     t0 = time.monotonic()
-    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model)
-    summary = index_clips(data.clips, folder, model, device, batch_size, workers, on_progress)
-    engine = open_engine(folder, model, device)
+    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model, precision)
+    summary = index_clips(data.clips, folder, model, device, batch_size, workers, on_progress, precision)
+    engine = open_engine(folder, model, device, precision)
     text = engine.encoder.embed_texts(data.captions)
     sim = score_matrix(engine, text, data.clips)  # (captions, clips)
     kept = [j for j in range(len(data.clips)) if not np.isnan(sim[:, j]).any()]

@@ -14,6 +14,7 @@ from clapsearch.benchmark.tasks import PROTOCOLS, BenchResult, CaptionSet, task_
 from clapsearch.benchmark.zeroshot import run_zero_shot
 from clapsearch.errors import DataError, DataNotFound, OptionError
 from clapsearch.indexer import Progress
+from clapsearch.model.precision import precision_for_model
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class RunOptions:
     epochs: int = 30
     device: str = "auto"
     workers: int | None = None
+    precision: str = "auto"  # the audio network's (clapsearch.model.precision); auto is resolved per model
     on_progress: Callable[[Progress], None] | None = field(default=None, repr=False)
 
 
@@ -38,7 +40,8 @@ def run_task(task: str, root: str | Path, opts: RunOptions, index_dir: str | Pat
         raise OptionError(f"--epochs must be at least 1, got {opts.epochs}")
     data = load_task(task, root, esc10=opts.esc10)
     common: dict[str, Any] = {"model": opts.model, "index_dir": index_dir, "device": opts.device,
-                              "workers": opts.workers, "on_progress": opts.on_progress}
+                              "workers": opts.workers, "on_progress": opts.on_progress,
+                              "precision": precision_for_model(opts.precision, opts.model, opts.device)}
     if isinstance(data, CaptionSet):
         if opts.protocol != "zeroshot":
             raise OptionError(f"{task} is a retrieval task: only --protocol zeroshot applies")

@@ -99,14 +99,15 @@ def templates_for(task: str, prompts: Sequence[str] | None) -> list[str]:
 
 def run_zero_shot(data: LabelledSet, model: str = "default", index_dir: str | Path | None = None,
                   prompts: Sequence[str] | None = None, device: str = "auto", batch_size: int = 16,
-                  workers: int | None = None, on_progress: Callable[[Progress], None] | None = None) -> BenchResult:
+                  workers: int | None = None, on_progress: Callable[[Progress], None] | None = None,
+                  precision: str = "fp32") -> BenchResult:
     """Index the clips, embed the class prompts, rank every clip for every class through the engine, score."""
     t0 = time.monotonic()
     templates = templates_for(data.task, prompts)
-    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model)
+    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model, precision)
     paths = [c.path for c in data.clips]
-    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress)
-    engine = open_engine(folder, model, device)
+    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress, precision)
+    engine = open_engine(folder, model, device, precision)
     text = prompt_embeddings(engine, [[render_prompt(t, c) for c in data.classes] for t in templates])
     cos = score_matrix(engine, text, paths).T  # (clips, classes)
     rows = [i for i in range(len(paths)) if not np.isnan(cos[i]).any()]

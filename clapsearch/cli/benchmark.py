@@ -33,6 +33,8 @@ def benchmark(
     epochs: int = typer.Option(30, "--epochs", min=1, help="Training epochs for probes and finetune."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     workers: int = typer.Option(None, "--workers", min=0, help="Decoding processes while indexing."),
+    precision: str = typer.Option("auto", "--precision", help="Audio network precision: auto, fp32, bf16 or int8 "
+                                  "(auto: the fastest that keeps accuracy on this CPU/GPU)."),
 ) -> None:
     """Measure a model on a labelled or captioned data set: the clips are indexed, then searched."""
     from clapsearch.benchmark import RunOptions, plot_result, run_all, run_task, write_report
@@ -44,7 +46,7 @@ def benchmark(
             check_output_path(out_file, option)
     with user_errors(), _progress() as on_progress:
         opts = RunOptions(model=model, protocol=protocol, prompts=prompts or None, esc10=esc10, epochs=epochs,
-                          device=device, workers=workers, on_progress=on_progress)
+                          device=device, workers=workers, on_progress=on_progress, precision=precision)
         if task == "all":
             results, notes = run_all(root, opts, index_dir,
                                      on_task=lambda t, f: err_console.print(f"[bold]{f.name}[/] ({t})"))
