@@ -59,4 +59,8 @@ def models(
                           f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
                           ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",
                           weights, cfg.description)
+        from clapsearch.model.zoo.hf import listing  # transformers' published CLAP models (--model hf:...)
+
+        for row in listing():
+            table.add_row(*(escape(row.get(str(c.header), "?")) for c in table.columns))
     console.print(table)

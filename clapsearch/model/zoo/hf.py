@@ -52,32 +52,45 @@ _FETCH = "fetch it with 'clapsearch models --download {name}' (needs network), o
          "written by transformers' save_pretrained"
 
 
-class HfAudioTower(nn.Module):
-    """(B, samples) waves at the extractor's rate -> (B, width): transformers' feature extractor and audio model."""
+class HfAudioNet(nn.Module):
+    """(B, 1|4, frames, mels) input features -> (B, width): transformers' ClapAudioModel, pooled.
 
-    def __init__(self, net: Any, extractor: Any, padding: str) -> None:
+    No window is longer than a clip, so none is marked longer (is_longer all False)."""
+
+    def __init__(self, net: Any) -> None:
         super().__init__()
-        self.net, self.extractor, self.padding = net, extractor, padding
-        self.fusion = bool(net.config.enable_fusion)
-        # the filters the model was trained with: "fusion" uses the HTK ones, "rand_trunc" Slaney's
-        self.truncation = "fusion" if self.fusion else "rand_trunc"
-        self.clip_samples = int(extractor.nb_max_samples)
+        self.model = net
         self.width = int(net.config.hidden_size)
 
-    def features(self, wave: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Return the model's inputs for clip-length waves: {"input_features": (B, 1|4, frames, mels),
-        "is_longer": (B, 1)}, a longer wave cut and a shorter one filled as the extractor would."""
-        wave = fit_clip(wave.float(), self.clip_samples, self.padding)
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        is_longer = torch.zeros(features.shape[0], 1, dtype=torch.bool, device=features.device)
+        return self.model(input_features=features, is_longer=is_longer).pooler_output
+
+
+class HfAudioTower(nn.Module):
+    """(B, samples) waves at the extractor's rate -> (B, width): transformers' feature extractor, then the
+    audio model. Laid out as clapsearch's AudioTower (cfg, features, net), so --precision wraps `net`."""
+
+    def __init__(self, cfg: AudioConfig, net: Any, extractor: Any) -> None:
+        super().__init__()
+        self.cfg, self.extractor = cfg, extractor
+        self.net: nn.Module = HfAudioNet(net)
+        # the filters the model was trained with: "fusion" uses the HTK ones, "rand_trunc" Slaney's
+        self.truncation = "fusion" if net.config.enable_fusion else "rand_trunc"
+        self.width = int(net.config.hidden_size)
+
+    def features(self, wave: torch.Tensor) -> torch.Tensor:
+        """(B, samples) -> (B, 1|4, frames, mels) on the wave's device: a longer wave cut to one clip and a
+        shorter one filled as the extractor would, so the extractor never crops at random."""
+        wave = fit_clip(wave.float(), self.cfg.clip_samples, self.cfg.padding)
         batch = wave.detach().cpu().numpy().astype(np.float64)  # the extractor computes in float64
         out = self.extractor(list(batch), sampling_rate=self.extractor.sampling_rate, truncation=self.truncation,
                              return_tensors="pt")
-        return {"input_features": out["input_features"].float(),
-                "is_longer": torch.zeros(len(batch), 1, dtype=torch.bool)}  # no window is longer than a clip
+        return out["input_features"].float().to(wave.device)
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         device = next(self.net.parameters()).device
-        inputs = {k: v.to(device) for k, v in self.features(wave).items()}
-        return self.net(**inputs).pooler_output
+        return self.net(self.features(wave).to(device))
 
 
 class HfTextTower(nn.Module):
@@ -126,19 +139,42 @@ def cache_folder(name: str) -> Path:
     return models_cache_dir() / "hf" / repo_id(name)
 
 
-def local_source(name: str) -> str | None:
-    """Return a folder (clapsearch's cache) or the repo id (transformers' hub cache) holding a downloaded
-    `hf:` model, or None when it is in neither."""
+def local_source(name: str) -> Path | None:
+    """Return the folder holding a downloaded `hf:` model: clapsearch's cache, else transformers' hub cache
+    (its snapshot folder); None when it is in neither."""
     folder = cache_folder(name)
     if is_hf_folder(folder):
-        return str(folder)
-    repo = repo_id(name)
+        return folder
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # pragma: no cover - transformers depends on it
         return None
-    found = try_to_load_from_cache(repo, "config.json")
-    return repo if isinstance(found, str) else None
+    found = try_to_load_from_cache(repo_id(name), "config.json")
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def listing() -> list[dict[str, str]]:
+    """Return a row per published `hf:` model for `clapsearch models`, read from the downloaded files' JSON
+    (no model is built): name, licence, rate, clip, dim, zero-shot, weights, description."""
+    from clapsearch.model.zoo.registry import HF_PUBLISHED
+
+    rows = []
+    for m in HF_PUBLISHED.values():
+        folder = local_source(m.name)
+        row = {"name": m.name, "licence": m.licence, "description": m.notes,
+               "zero-shot (paper)": ", ".join(f"{k} {v:g}%" for k, v in m.zero_shot.items()) or "-",
+               "weights": display_path(str(folder)) if folder else f"not yet: clapsearch models --download {m.name}"}
+        if folder is not None:
+            try:
+                config = json.loads((folder / "config.json").read_text())
+                extractor = json.loads((folder / "preprocessor_config.json").read_text())
+                row.update({"rate": f"{extractor.get('sampling_rate', 48000)} Hz",
+                            "clip": f"{extractor.get('max_length_s', 10):g} s",
+                            "dim": str(config.get("projection_dim", 512))})
+            except (OSError, ValueError, AttributeError):
+                row["weights"] += " (incomplete: download it again)"
+        rows.append(row)
+    return rows
 
 
 def load_hf_model(name_or_path: str | Path) -> ClapModel:
@@ -146,10 +182,10 @@ def load_hf_model(name_or_path: str | Path) -> ClapModel:
     save_pretrained folder; never downloads."""
     if is_hf_name(name_or_path):
         name = str(name_or_path)
-        source = local_source(name)
-        if source is None:
+        folder = local_source(name)
+        if folder is None:
             raise ConfigError(f"model {name} is not downloaded: {_FETCH.format(name=name)}")
-        shown = name
+        source, shown = str(folder), name
     else:
         source, name = str(name_or_path), Path(name_or_path).name
         shown = display_path(source)
@@ -185,7 +221,7 @@ def _load_parts(source: str, shown: str) -> tuple[Any, Any, Any]:
 def _wrap(hf: Any, tokenizer: Any, extractor: Any, name: str) -> ClapModel:
     """Return transformers' towers and projections inside clapsearch's ClapModel (see the module docstring)."""
     config = model_config(hf.config, tokenizer, extractor, name)
-    audio = HfAudioTower(hf.audio_model, extractor, config.audio.padding)
+    audio = HfAudioTower(config.audio, hf.audio_model, extractor)
     text = HfTextTower(hf.text_model, tokenizer, config.text.max_length)
     with torch.random.fork_rng(devices=[]):  # ClapModel draws heads that are replaced at once
         model = ClapModel(config, cast("AudioTower", audio), cast("TextTower", text))

@@ -60,6 +60,28 @@ PUBLISHED: dict[str, PublishedModel] = {m.name: m for m in (
 )}
 
 
+
+@dataclass(frozen=True)
+class HfPublishedModel:
+    """A CLAP model published for transformers (`--model hf:ORG/NAME`, run by clapsearch.model.zoo.hf)."""
+
+    name: str  # hf:ORG/NAME
+    licence: str
+    notes: str
+    # zero-shot accuracy (%) as published, only where the model card or a paper states it; blank otherwise
+    zero_shot: dict[str, float] = field(default_factory=dict)
+
+
+# Licences as the model cards give them. The cards publish no benchmark figures, so none are listed.
+HF_PUBLISHED: dict[str, HfPublishedModel] = {m.name: m for m in (
+    HfPublishedModel("hf:laion/clap-htsat-unfused", "Apache-2.0", "HTSAT-tiny + RoBERTa, LAION-Audio-630K"),
+    HfPublishedModel("hf:laion/clap-htsat-fused", "Apache-2.0",
+                     "HTSAT-tiny + RoBERTa with feature fusion, LAION-Audio-630K"),
+    HfPublishedModel("hf:laion/larger_clap_general", "Apache-2.0", "HTSAT-base: general audio, music and speech"),
+    HfPublishedModel("hf:laion/larger_clap_music_and_speech", "Apache-2.0", "HTSAT-base: music and speech"),
+    HfPublishedModel("hf:laion/larger_clap_music", "Apache-2.0", "HTSAT-base: music"),
+)}
+
 def user_cache_dir() -> Path:
     """Return clapsearch's cache folder: $CLAPSEARCH_CACHE, else $XDG_CACHE_HOME/clapsearch, else ~/.cache/clapsearch.
 

@@ -209,3 +209,33 @@ def test_index_and_query_through_the_cli(tiny_hf: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["query", "a dog barking", "--index", idx, "--model", "tiny"])
     assert result.exit_code == 1 and "built with model" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_bf16_precision_wraps_the_audio_network(tiny_hf: Path) -> None:
+    from clapsearch.model.precision import apply_precision
+
+    waves = clip_waves(2, seed=3)
+    fp32 = create_model(tiny_hf).encode_audio(waves)
+    bf16 = apply_precision(create_model(tiny_hf), "bf16").encode_audio(waves)
+    assert bf16.dtype == np.float32 and np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+    assert float((fp32 * bf16).sum(1).min()) > 0.99
+
+
+def test_models_lists_the_published_hf_models(tiny_hf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from clapsearch.model.zoo.hf import listing
+
+    monkeypatch.setenv("CLAPSEARCH_CACHE", str(tmp_path / "cache"))
+    rows = {r["name"]: r for r in listing()}
+    assert {"hf:laion/clap-htsat-unfused", "hf:laion/larger_clap_general",
+            "hf:laion/larger_clap_music_and_speech"} <= set(rows)
+    assert rows["hf:laion/larger_clap_general"]["weights"] == \
+        "not yet: clapsearch models --download hf:laion/larger_clap_general"
+    shutil.copytree(tiny_hf, tmp_path / "cache" / "models" / "hf" / "laion" / "larger_clap_general")
+    row = {r["name"]: r for r in listing()}["hf:laion/larger_clap_general"]
+    assert (row["rate"], row["clip"], row["dim"]) == ("16000 Hz", "1 s", "8")
+    assert row["weights"].endswith("larger_clap_general")
+    result = runner.invoke(app, ["models"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "hf:laion/larger_clap_music" in result.stdout and "16000 Hz" in result.stdout
