@@ -11,6 +11,7 @@ from clapsearch.encoder import Encoder
 from clapsearch.errors import UserError
 from clapsearch.index import IndexDir
 from clapsearch.paths import display_path
+from clapsearch.search.dupes import DEFAULT_THRESHOLD, DupeGroup, find_dupes
 from clapsearch.search.filters import Query, as_query
 from clapsearch.search.ranking import Candidates, Hit, best_window_scores, rank_files
 from clapsearch.store.store import FileInfo
@@ -103,6 +104,10 @@ class SearchEngine:
                 raise UnknownFile(f"file {file_id} has no segment {segment_id}")
             vecs = vecs[rows]
         return self.search_vectors(_mean_direction(vecs)[None, :], k, exclude={int(file_id)}, where=where)[0]
+
+    def dupes(self, threshold: float = DEFAULT_THRESHOLD) -> list[DupeGroup]:
+        """Groups of exact and near-duplicate files of the whole index (see clapsearch.search.dupes)."""
+        return find_dupes(self.index.vectors, self.index.store, threshold)
 
     def files(self, hits: Iterable[Hit]) -> dict[int, FileInfo]:
         """The metadata of the hits' files, in one query (by file id)."""
