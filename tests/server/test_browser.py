@@ -6,6 +6,7 @@ CLAPSEARCH_TEST_BROWSER_REQUIRED=1 (set by .ci/run): in CI they must run.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import shutil
@@ -79,16 +80,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server_url(demo_index: Path) -> Iterator[str]:
-    """The app of `clapsearch serve` on the demo index, served by uvicorn in a thread on 127.0.0.1."""
+@contextlib.contextmanager
+def _serving(app: Any) -> Iterator[str]:
+    """Serve app with uvicorn in a thread on 127.0.0.1 and a free port; yield its base URL."""
     import uvicorn
 
-    from clapsearch.search import SearchEngine
-    from clapsearch.server.app import create_app
-
     port = _free_port()
-    app = create_app(SearchEngine(demo_index, device="cpu"))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -96,9 +93,27 @@ def server_url(demo_index: Path) -> Iterator[str]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the test server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def engine(demo_index: Path) -> Any:
+    from clapsearch.search import SearchEngine
+
+    return SearchEngine(demo_index, device="cpu")
+
+
+@pytest.fixture(scope="session")
+def server_url(engine: Any) -> Iterator[str]:
+    """The app of `clapsearch serve` on the demo index."""
+    from clapsearch.server.app import create_app
+
+    with _serving(create_app(engine)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -309,3 +324,26 @@ def test_unknown_ids_and_paths_outside_the_index_are_404(page: Any, server_url: 
     error = page.locator("#error")
     error.wait_for(state="visible")
     assert "q is empty" in error.text_content() and "\n" not in error.text_content()
+
+
+def test_a_token_in_the_fragment_authorises_the_page(browser: Any, engine: Any) -> None:
+    from clapsearch.server.app import create_app
+
+    with _serving(create_app(engine, token="s3cret-t0ken")) as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(url + "/?q=a+bell+ringing#token=s3cret-t0ken")
+            page.wait_for_selector("#results .row")
+            assert page.locator("#error").is_hidden()
+            page.keyboard.press("Space")  # the audio element's URL carries the token as ?token=
+            t = _wait_playing(page)["t"]
+            first = rows(page)[0]
+            assert first["start"] <= t <= first["end"]
+            page.goto(url + "/?q=a+bell+ringing")  # no token: the page says so, on one line
+            page.locator("#error").wait_for(state="visible")
+            assert "token" in page.locator("#error").text_content()
+            assert page.locator("#results .row").count() == 0
+        finally:
+            context.close()
