@@ -34,6 +34,8 @@ def query(
                                                              "aiff...). Repeat: any of them."),
     path: list[str] = typer.Option(None, "--path", help="Only files whose path contains this text (any case), or "
                                                         "matches it as a glob if it has * or ?, e.g. '*.wav'."),
+    no_server: bool = typer.Option(False, "--no-server", help="Search here even when a 'clapsearch serve' on this "
+                                                              "index (same model) could answer at once."),
 ) -> None:
     """Search an index by text (or by example with --audio) and print ranked files."""
     from clapsearch.search import SearchEngine
@@ -50,9 +52,12 @@ def query(
         flt = parse_filters(where or [], folder or [], formats or [], path or [])  # a bad filter: before any work
         if audio is not None:
             check_query_audio(audio)  # before the model loads
-        engine = SearchEngine(index_dir, db_url=db, model=model, device=device, precision=precision)
         labels: list[str] = list(texts or [])
-        results = engine.query_text(labels, k, where=flt) if labels else []
+        results = _through_server(index_dir, labels, k, model, where, folder, formats, path) \
+            if not (no_server or audio is not None or db) else None
+        if results is None:
+            engine = SearchEngine(index_dir, db_url=db, model=model, device=device, precision=precision)
+            results = engine.query_text(labels, k, where=flt) if labels else []
         if audio is not None:
             labels.append(f"sounds like {display_path(str(audio))}")
             results.append(engine.query_audio(audio, k, where=flt))
@@ -72,3 +77,14 @@ def query(
             table.add_row("", "", "(the index is empty)" if flt is None
                           else f"(no indexed file matches the filter: {escape(describe(flt))})", "")
         console.print(table)
+
+
+def _through_server(index_dir: Path, texts: list[str], k: int, model: str | None, where: list[str] | None,
+                    folder: list[str] | None, formats: list[str] | None, path: list[str] | None) -> list | None:
+    """The results of a running `clapsearch serve` on this index with its model, or None to search here."""
+    from clapsearch.search.filters import parse_folder
+    from clapsearch.server.client import query_through_server
+
+    folders = [parse_folder(f).prefix for f in folder or []]  # relative to here, not to the server's folder
+    params = {"where": where or [], "folder": folders, "format": formats or [], "path": path or []}
+    return query_through_server(index_dir, texts, k, model=model, params=params)

@@ -15,7 +15,7 @@ from clapsearch.encoder import Encoder
 from clapsearch.errors import UserError
 from clapsearch.index import IndexDir, IndexLock, set_aside
 from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode
-from clapsearch.indexer.scan import DiskFile, content_hash, scan_library, under
+from clapsearch.indexer.scan import ROOTS_META, DiskFile, content_hash, merge_roots, scan_library, under
 from clapsearch.indexer.workers import WorkerPool
 from clapsearch.paths import display_path
 
@@ -92,6 +92,7 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
             set_aside(index_dir)
         idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True)
         store = idx.store
+        store.set_meta({ROOTS_META: merge_roots(store.meta().get(ROOTS_META), roots)})  # what serve --watch watches
         known = {p: s for p, s in store.file_states().items() if under(p, roots)}
         on_disk = {d.path for d in disk_files}
         vanished = {p: s for p, s in known.items() if p not in on_disk}

@@ -104,3 +104,29 @@ def content_hash(path: str, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+ROOTS_META = "roots"  # index meta key: JSON list of the folders (and files) `clapsearch index` was given
+
+
+def recorded_roots(value: str | None) -> list[str]:
+    """Return the roots recorded in an index's meta (none for an index built before they were recorded)."""
+    import json
+
+    try:
+        roots = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [r for r in roots if isinstance(r, str)] if isinstance(roots, list) else []
+
+
+def merge_roots(value: str | None, roots: list[str]) -> str:
+    """Return the meta value recording these roots too; a root inside one already recorded adds nothing, and
+    one that holds recorded roots replaces them."""
+    import json
+
+    out = recorded_roots(value)
+    for r in roots:
+        if not under(r, out):
+            out = [o for o in out if not under(o, [r])] + [r]
+    return json.dumps(sorted(out))

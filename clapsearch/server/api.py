@@ -17,37 +17,45 @@ from clapsearch.server.models import FileOut, InfoOut, PeaksOut, SearchOut
 
 MAX_K = 1000
 MAX_PEAKS = 4000
+WHERE = "FIELD OP NUMBER, e.g. duration<5, sample_rate>=44.1k, size<10M (repeat: all must hold)"
+FOLDER = "an absolute folder (files under it) or a bare folder name (any folder so named); repeat: any of them"
+PATH = "text the path contains (any case), or a glob with * or ?; repeat: all must hold"
 
 
 def build_router(library: Library, max_upload_bytes: int) -> APIRouter:
     router = APIRouter(prefix="/api")
     peaks_cache = PeaksCache()
 
-    def filters(where: str | None, folder: str | None, fmt: list[str] | None, min_duration: float | None,
-                max_duration: float | None, sample_rate: int | None) -> Filters:
-        return Filters(where or None, folder or None, [f for f in fmt or [] if f], min_duration, max_duration,
-                       sample_rate)
+    def filters(where: list[str] | None, folder: list[str] | None, fmt: list[str] | None, path: list[str] | None,
+                min_duration: float | None, max_duration: float | None, sample_rate: int | None) -> Filters:
+        def given(values: list[str] | None) -> list[str]:
+            return [v for v in values or [] if v.strip()]
+
+        return Filters(given(where), given(folder), given(fmt), given(path), min_duration, max_duration, sample_rate)
 
     @router.get("/search", response_model=SearchOut, summary="Find files by describing them")
     def search(response: Response, q: str = Query("", description="What to look for, e.g. 'a dog barking'"),
-               k: int = Query(10, ge=1, le=MAX_K), where: str | None = Query(None, description="e.g. duration<5"),
-               folder: str | None = None, format: list[str] | None = Query(None),
+               k: int = Query(10, ge=1, le=MAX_K), where: list[str] | None = Query(None, description=WHERE),
+               folder: list[str] | None = Query(None, description=FOLDER), format: list[str] | None = Query(None),
+               path: list[str] | None = Query(None, description=PATH),
                min_duration: float | None = None, max_duration: float | None = None,
                sample_rate: int | None = None) -> dict[str, object]:
         if not q.strip():
             raise HTTPException(422, "q is empty: describe the sound in words, e.g. /api/search?q=a+dog+barking")
-        f = filters(where, folder, format, min_duration, max_duration, sample_rate)
+        f = filters(where, folder, format, path, min_duration, max_duration, sample_rate)
         engine = library.engine  # one snapshot: its generation tells `clapsearch query` whether it is current
         response.headers[GENERATION_HEADER] = str(engine.index.vectors.generation)
         return {"query": q, "results": library.search_text(q, k, f, engine)}
 
     @router.get("/similar/{file_id}", response_model=SearchOut, summary="More like this: files that sound alike")
     def similar(file_id: str, k: int = Query(10, ge=1, le=MAX_K), segment_id: int | None = None,
-                where: str | None = None, folder: str | None = None, format: list[str] | None = Query(None),
+                where: list[str] | None = Query(None, description=WHERE),
+                folder: list[str] | None = Query(None, description=FOLDER), format: list[str] | None = Query(None),
+                path: list[str] | None = Query(None, description=PATH),
                 min_duration: float | None = None, max_duration: float | None = None,
                 sample_rate: int | None = None) -> dict[str, object]:
         info = library.file(file_id)
-        f = filters(where, folder, format, min_duration, max_duration, sample_rate)
+        f = filters(where, folder, format, path, min_duration, max_duration, sample_rate)
         return {"query": f"sounds like {info.to_dict()['name']}", "results": library.similar(info, k, segment_id, f)}
 
     @router.post("/search/audio", response_model=SearchOut, summary="Find files that sound like an uploaded clip")

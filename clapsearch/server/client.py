@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clapsearch.paths import display_path, unescape_path
+
 SERVER_FILE = "server.json"
 TOKEN_ENV = "CLAPSEARCH_TOKEN"
 GENERATION_HEADER = "X-Clapsearch-Generation"
@@ -83,7 +85,7 @@ def _index_meta(folder: str | Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class RemoteHit:
-    """A result as the server sent it (the fields of search.Hit that `query` prints)."""
+    """A result as the server sent it: the fields of search.Hit that `query` prints (path: the OS path)."""
 
     path: str
     score: float
@@ -93,7 +95,7 @@ class RemoteHit:
     segment_id: int | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "score": self.score, "start": self.start, "end": self.end,
+        return {"path": display_path(self.path), "score": self.score, "start": self.start, "end": self.end,
                 "file_id": self.file_id, "segment_id": self.segment_id}
 
 
@@ -123,8 +125,8 @@ def query_through_server(folder: str | Path, texts: list[str], k: int, model: st
                                                                    doseq=True), token, meta)
         if body is None:
             return None
-        out.append([RemoteHit(r["path"], float(r["score"]), float(r["start"]), float(r["end"]), r.get("file_id"),
-                              r.get("segment_id")) for r in body["results"]])
+        out.append([RemoteHit(unescape_path(r["path"]), float(r["score"]), float(r["start"]), float(r["end"]),
+                              r.get("file_id"), r.get("segment_id")) for r in body["results"]])
     return out
 
 

@@ -2,6 +2,7 @@
 searches the API offers, each returning API result dicts ranked as `clapsearch query --json` ranks."""
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from clapsearch.errors import UserError
 from clapsearch.search import Hit, SearchEngine
-from clapsearch.search.filters import Query, parse_filters
+from clapsearch.search.filters import AndQuery, FolderQuery, OrQuery, Query, parse_filters
 from clapsearch.server import catalog
 
 
@@ -19,25 +20,35 @@ class NotFound(UserError, LookupError):
 
 @dataclass
 class Filters:
-    """The API's filter parameters, as given."""
+    """The API's filter parameters, as given (lists: repeated parameters)."""
 
-    where: str | None = None
-    folder: str | None = None
+    where: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
     min_duration: float | None = None
     max_duration: float | None = None
     sample_rate: int | None = None
 
     def query(self) -> Query | None:
-        """The filter as the engine takes it (None: no filter); a malformed one is a one-line OptionError."""
-        where = [self.where] if self.where else []
+        """The filter as the engine takes it (None: no filter); a malformed one is a one-line OptionError.
+
+        A folder is an absolute path (files under it) or a bare name (any folder so named): never relative to
+        the server's working folder.
+        """
+        where = list(self.where)
         if self.min_duration is not None:
             where.append(f"duration>={self.min_duration!r}")
         if self.max_duration is not None:
             where.append(f"duration<={self.max_duration!r}")
         if self.sample_rate is not None:
             where.append(f"sample_rate={self.sample_rate}")
-        return parse_filters(where=where, folders=[self.folder] if self.folder else [], formats=self.formats)
+        parts = [q for q in [parse_filters(where=where, formats=self.formats, paths=self.paths)] if q is not None]
+        folders: list[Query] = [FolderQuery(os.path.normpath(f)) if os.path.isabs(f)
+                                else FolderQuery(f.strip("/"), anywhere=True) for f in self.folders if f.strip("/")]
+        if folders:
+            parts.append(folders[0] if len(folders) == 1 else OrQuery(tuple(folders)))
+        return None if not parts else parts[0] if len(parts) == 1 else AndQuery(tuple(parts))
 
 
 class Library:

@@ -20,6 +20,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
+        sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
     except OSError as e:
         sock.close()
         raise OptionError(f"cannot listen on {host}:{port} ({e.strerror or e}): give another --port, or stop the "
