@@ -31,6 +31,10 @@ demo: $(STAMP)
 	rm -rf .demo-index
 	$(BIN)/clapsearch index clapsearch/samples --index .demo-index
 	$(BIN)/clapsearch query "a choir singing" "a drum beat" "a bell ringing" --index .demo-index -k 3
+	@echo
+	@echo "Search by ear in the browser: run"
+	@echo "    $(BIN)/clapsearch serve --index .demo-index"
+	@echo "then open http://127.0.0.1:8000/ (the API is documented at http://127.0.0.1:8000/docs)"
 
 # The checks the team runs on itself (settings in pyproject.toml), then the tests.
 lint: $(STAMP)
