@@ -232,6 +232,15 @@ def test_more_like_this_excludes_the_source(page: Any) -> None:
     assert f"similar={source['id']}" in page.url
 
 
+def test_an_uploaded_clip_finds_itself_first(page: Any) -> None:
+    clip = SAMPLES / "elec_beep.flac"  # indexed as wav/elec_beep.wav: the same sound
+    page.locator("#example-file").set_input_files(str(clip))
+    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-label') === "
+                           "'Results for sounds like elec_beep.flac'")
+    found = rows(page)
+    assert found[0]["name"] == "elec_beep.wav" and found[0]["score"] > 0.95
+
+
 def test_filters_apply_to_the_search(page: Any) -> None:
     assert len(search(page, "a bell ringing")) == 13
     page.locator("#formats input[value=WAV]").check()  # a change re-runs the search

@@ -186,6 +186,8 @@ function showResults(label, results) {
   const top = results.length ? Math.max(...results.map((r) => r.score)) : 0;
   ui.list.replaceChildren(...results.map((r, i) => resultRow(r, i, top, state.showFolder)));
   ui.list.setAttribute("aria-label", `Results for ${label}`);
+  $("#caption-label").textContent = label;
+  $("#caption-count").textContent = `${results.length} ${results.length === 1 ? "file" : "files"}`;
   ui.empty.hidden = results.length > 0;
   ui.empty.textContent = results.length ? "" : `No results for ${label}. Loosen the filters or describe it differently.`;
   document.title = label ? `${label} · clapsearch` : "clapsearch";
