@@ -230,6 +230,10 @@ def test_more_like_this_excludes_the_source(page: Any) -> None:
     assert source["id"] not in {r["id"] for r in similar}
     assert [r["score"] for r in similar] == sorted((r["score"] for r in similar), reverse=True)
     assert f"similar={source['id']}" in page.url
+    page.go_back()  # the address keeps each search: Back returns to the text query's list
+    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-label') === "
+                           "'Results for a drum beat'")
+    assert rows(page)[0]["id"] == source["id"] and page.locator("#q").input_value() == "a drum beat"
 
 
 def test_an_uploaded_clip_finds_itself_first(page: Any) -> None:
@@ -249,6 +253,11 @@ def test_filters_apply_to_the_search(page: Any) -> None:
     assert {r["format"] for r in wav} == {"WAV"} and all(r["folder"].endswith("wav") for r in wav)
     assert "format=WAV" in page.url
     page.locator("#formats input[value=WAV]").uncheck()
+    page.wait_for_function("() => document.querySelectorAll('#results .row').length === 13")
+    page.locator("#folder").select_option(label="sounds/wav")
+    page.wait_for_function("() => document.querySelectorAll('#results .row').length === 4")
+    assert {r["name"] for r in rows(page)} == {r["name"] for r in wav}
+    page.locator("#folder").select_option("")
     page.wait_for_function("() => document.querySelectorAll('#results .row').length === 13")
     page.locator("#max_duration").fill("1")
     page.locator("#max_duration").press("Enter")

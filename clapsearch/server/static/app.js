@@ -151,6 +151,13 @@ function searchFromUrl() {
   ui.q.value = q || "";
   if (similar) return searchSimilar(similar, segment);
   if (q && q.trim()) return searchText(q);
+  if (state.label) {  // back to the address without a search: an empty page again
+    state.lastSearch = null;
+    showResults("", []);
+    $("#caption-label").textContent = "No search yet";
+    $("#caption-count").textContent = "";
+    renderStatus();
+  }
   return null;
 }
 
