@@ -239,3 +239,30 @@ def test_models_lists_the_published_hf_models(tiny_hf: Path, tmp_path: Path, mon
     result = runner.invoke(app, ["models"], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert "hf:laion/larger_clap_music" in result.stdout and "16000 Hz" in result.stdout
+
+
+def test_an_hf_name_indexes_and_the_index_reopens_with_it(tiny_hf: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    monkeypatch.setenv("CLAPSEARCH_CACHE", str(tmp_path / "cache"))
+    shutil.copytree(tiny_hf, tmp_path / "cache" / "models" / "hf" / "someone" / "tiny")
+    lib = tmp_path / "sounds"
+    lib.mkdir()
+    sf.write(lib / "tone.wav", tone(440, 1.2, RATE), RATE)
+    idx = str(tmp_path / "idx")
+    result = runner.invoke(app, ["index", str(lib), "--index", idx, "--model", "hf:someone/tiny", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["query", "a tone", "--index", idx, "--json"])  # the index names its model
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["results"][0]["path"].endswith("tone.wav")
+    result = runner.invoke(app, ["query", "a tone", "--index", idx, "--model", str(tiny_hf)])
+    assert result.exit_code == 1 and "built with model 'hf:someone/tiny'" in result.output
+    shutil.rmtree(tmp_path / "cache" / "models" / "hf" / "someone" / "tiny")
+    save_tiny(tmp_path / "cache" / "models" / "hf" / "someone" / "tiny", seed=1)  # a new revision, other weights
+    result = runner.invoke(app, ["query", "a tone", "--index", idx])
+    assert result.exit_code == 1 and "another version of model 'hf:someone/tiny'" in result.output
+    shutil.rmtree(tmp_path / "cache" / "models" / "hf" / "someone" / "tiny")
+    result = runner.invoke(app, ["query", "a tone", "--index", idx])
+    assert result.exit_code == 1 and "clapsearch models --download hf:someone/tiny" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
