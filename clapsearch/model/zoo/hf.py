@@ -212,9 +212,10 @@ def _load_parts(source: str, shown: str) -> tuple[Any, Any, Any]:
             parts.append(load(source, local_files_only=True))
         except (OSError, ValueError, KeyError, TypeError) as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ConfigError(f"cannot load the {what} of {shown} with transformers ({first[:200]}): give a "
-                              "folder written by save_pretrained with the model, its tokenizer and its "
-                              "feature extractor (ClapProcessor.save_pretrained)") from None
+            fix = (f"fetch it again with 'clapsearch models --download {shown}'" if is_hf_name(shown) else
+                   "give a folder written by save_pretrained with the model, its tokenizer and its feature "
+                   "extractor (ClapProcessor.save_pretrained)")
+            raise ConfigError(f"cannot load the {what} of {shown} with transformers ({first[:200]}): {fix}") from None
     return parts[0], parts[1], parts[2]
 
 

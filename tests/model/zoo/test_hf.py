@@ -266,3 +266,15 @@ def test_an_hf_name_indexes_and_the_index_reopens_with_it(tiny_hf: Path, tmp_pat
     result = runner.invoke(app, ["query", "a tone", "--index", idx])
     assert result.exit_code == 1 and "clapsearch models --download hf:someone/tiny" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_partial_download_says_fetch_it_again(tiny_hf: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    monkeypatch.setenv("CLAPSEARCH_CACHE", str(tmp_path / "cache"))
+    folder = shutil.copytree(tiny_hf, tmp_path / "cache" / "models" / "hf" / "someone" / "tiny")
+    (folder / "model.safetensors").unlink()  # an interrupted download
+    with pytest.raises(ConfigError, match=r"cannot load the model of hf:someone/tiny .*fetch it again with "
+                                          r"'clapsearch models --download hf:someone/tiny'"):
+        create_model("hf:someone/tiny")
