@@ -23,6 +23,8 @@ def index(
     rebuild: bool = typer.Option(False, "--rebuild", help="Move the index's database and vectors aside (a damaged "
                                  "database) into a replaced-<time> subfolder, then build the index anew."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    vector_index: str = typer.Option(None, "--vector-index", help="auto (by size), flat (exact), ivf or ivf-pq; "
+                                     "recorded in the index: later runs without it keep the recorded choice."),
 ) -> None:
     """Index audio files: new and changed files are embedded, vanished ones removed."""
     from clapsearch.indexer import index_paths
@@ -30,17 +32,19 @@ def index(
     with user_errors():
         if as_json:
             summary = index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
-                                  workers=workers, max_duration=max_duration * 3600, rebuild=rebuild)
+                                  workers=workers, max_duration=max_duration * 3600, rebuild=rebuild,
+                                  vector_index=vector_index)
             print(json.dumps(summary.to_dict()))
         else:
             summary = _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration * 3600,
-                                     rebuild)
+                                     rebuild, vector_index)
             _print_summary(summary, index_dir)
     if summary.interrupted:
         raise typer.Exit(130)
 
 
-def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration, rebuild):
+def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration, rebuild,
+                   vector_index=None):
     from clapsearch.indexer import index_paths
 
     columns = (TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
@@ -58,7 +62,8 @@ def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max
                        hours=f"{p.audio_done / 3600:.2f}/{p.audio_total / 3600:.2f} h audio")
 
         return index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
-                           workers=workers, max_duration=max_duration, rebuild=rebuild, on_progress=on_progress)
+                           workers=workers, max_duration=max_duration, rebuild=rebuild, on_progress=on_progress,
+                           vector_index=vector_index)
 
 
 def _print_summary(summary, index_dir: Path) -> None:

@@ -17,6 +17,7 @@ from clapsearch.store import Store
 from clapsearch.store.store import SQLITE_FILE
 from clapsearch.vectors import VectorIndex
 from clapsearch.vectors.faiss_index import INDEX_FILE, STATE_FILE
+from clapsearch.vectors.kinds import TRAIN_SAMPLE, check_choice, resolve
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +72,18 @@ class IndexDir:
     store: Store
     encoder: Encoder
     vectors: VectorIndex
+    choice: str = "auto"  # the --vector-index recorded in the meta: auto, flat, ivf or ivf-pq
 
     @classmethod
     def open(cls, folder: str | Path, db_url: str | None = None, model: str | None = None, device: str = "auto",
-             create: bool = False) -> IndexDir:
+             create: bool = False, vector_index: str | None = None) -> IndexDir:
         """Open (or create) an index, load the model it was built with, and make FAISS agree with SQL.
 
         create=False opens for reading and never writes SQL (a read-only mount works).
+        vector_index: auto, flat, ivf or ivf-pq, recorded in the meta (a writer); None keeps the recorded one.
         """
+        if vector_index is not None:
+            check_choice(vector_index)
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise IndexError_(f"--index {folder} is a file, not an index folder: give the folder that "
@@ -123,24 +128,41 @@ class IndexDir:
             store.set_meta({"model": _model_key(built_with or model or "default"), "config_hash": ident["config_hash"],
                             "weights_hash": ident["weights_hash"], "dim": str(encoder.dim),
                             "sample_rate": str(encoder.sample_rate), "clip_seconds": str(encoder.clip_seconds)})
-        out = cls(folder, store, encoder, VectorIndex(encoder.dim))
+        choice = meta.get("vector_index", "auto")
+        if create and vector_index is not None and vector_index != meta.get("vector_index"):
+            store.set_meta({"vector_index": vector_index})
+            choice = vector_index
+        out = cls(folder, store, encoder, VectorIndex(encoder.dim), choice)
         out.vectors = out._load_vectors(writable=create)
         return out
 
     def _load_vectors(self, writable: bool) -> VectorIndex:
         generation = self.store.generation()
         vectors = VectorIndex.load(self.folder, self.encoder.dim)
-        if vectors is not None and vectors.generation == generation:
-            return vectors
-        # FAISS is behind SQL (an interrupted run), damaged or missing: rebuild it from the vectors SQL holds.
-        log.info("rebuilding FAISS index of %s from its metadata", self.folder)
-        vectors = VectorIndex(self.encoder.dim)
-        for ids, vecs in self.store.iter_vectors(self.encoder.dim):
-            vectors.add(ids, vecs)
-        vectors.generation = generation
-        if not writable:
-            self._save_if_free(vectors)
+        if vectors is None or vectors.generation != generation:
+            # FAISS is behind SQL (an interrupted run), damaged or missing: rebuild it from the vectors SQL holds.
+            log.info("rebuilding FAISS index of %s from its metadata", self.folder)
+            vectors = self._rebuild(generation)
+            if not writable:
+                self._save_if_free(vectors)
+        vectors.rerank_source = self._stored_vectors
         return vectors
+
+    def _rebuild(self, generation: int) -> VectorIndex:
+        """A new index of the type the choice gives at SQL's size, trained on a sample of SQL's vectors."""
+        dim, n = self.encoder.dim, self.store.count_segments()
+        kind = resolve(self.choice, n, dim)
+        sample = np.zeros((0, dim), np.float32)
+        if kind != "flat" and n:
+            keep, rng = min(1.0, TRAIN_SAMPLE / n), np.random.default_rng(0)
+            sample = np.concatenate([v[rng.random(len(v)) < keep] for _, v in self.store.iter_vectors(dim)])
+        vectors = VectorIndex.build(dim, kind, sample, self.store.iter_vectors(dim), total=n)
+        vectors.generation = generation
+        vectors.rerank_source = self._stored_vectors
+        return vectors
+
+    def _stored_vectors(self, ids: np.ndarray) -> np.ndarray:
+        return self.store.vectors_by_ids(ids, self.encoder.dim)
 
     def _save_if_free(self, vectors: VectorIndex) -> None:
         """A reader saves a rebuilt FAISS file when no writer holds the index and the folder is writable."""
@@ -180,7 +202,16 @@ class IndexDir:
             self.vectors.generation = after
 
     def save_vectors(self) -> None:
-        """Write FAISS with the generation it holds exactly (a stale one is rebuilt at the next open)."""
+        """Write FAISS with the generation it holds exactly (a stale one is rebuilt at the next open).
+
+        First, an index whose type no longer fits (auto at another size, another --vector-index) or that has
+        grown or shrunk past its training (kinds.needs_training) is rebuilt from SQL's vectors.
+        """
+        v = self.vectors
+        if resolve(self.choice, v.ntotal, v.dim) != v.kind or v.needs_training():
+            log.info("rebuilding FAISS index of %s as %s (%d vectors)", self.folder,
+                     resolve(self.choice, v.ntotal, v.dim), v.ntotal)
+            self.vectors = self._rebuild(self.store.generation())
         self.vectors.save(self.folder)
 
 

@@ -72,12 +72,14 @@ class _Pending:
 def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str | None = None,
                 db_url: str | None = None, device: str = "auto", batch_size: int = 16, workers: int | None = None,
                 max_duration: float = 4 * 3600.0, rebuild: bool = False,
-                on_progress: Callable[[Progress], None] | None = None) -> IndexSummary:
+                on_progress: Callable[[Progress], None] | None = None,
+                vector_index: str | None = None) -> IndexSummary:
     """Bring the index up to date with the audio files under paths; return what changed.
 
     Unchanged files (same size and mtime) are not decoded; changed ones are re-embedded; a new path whose
     content matches a vanished indexed file is a move and keeps its vectors; vanished files are removed.
     rebuild: first move the index folder's database and FAISS files aside (a damaged database), then build anew.
+    vector_index: auto, flat, ivf or ivf-pq (recorded in the index); None keeps the index's recorded choice.
     """
     t0 = time.monotonic()
     summary = IndexSummary()
@@ -90,7 +92,8 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
     with IndexLock(index_dir):
         if rebuild:
             set_aside(index_dir)
-        idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True)
+        idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True,
+                            vector_index=vector_index)
         store = idx.store
         store.set_meta({ROOTS_META: merge_roots(store.meta().get(ROOTS_META), roots)})  # what serve --watch watches
         known = {p: s for p, s in store.file_states().items() if under(p, roots)}

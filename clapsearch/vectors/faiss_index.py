@@ -75,6 +75,15 @@ class VectorIndex:
     def nlist(self) -> int:
         return int(self.index.nlist) if isinstance(self.index, faiss.IndexIVF) else 0
 
+    def ids(self) -> np.ndarray:
+        """Every id the index holds, sorted (for consistency checks)."""
+        if isinstance(self.index, faiss.IndexIVF):
+            lists = self.index.invlists
+            parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                     for i in range(self.nlist) if lists.list_size(i)]
+            return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        return np.sort(faiss.vector_to_array(self.index.id_map))  # type: ignore[attr-defined]
+
     def needs_training(self) -> bool:
         return needs_training(self.kind, self.trained_on, self.ntotal)
 

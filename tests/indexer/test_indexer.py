@@ -12,14 +12,16 @@ from audiogen import tone
 from clapsearch.indexer import IndexDir, IndexLock, IndexLocked, index_paths
 from clapsearch.indexer import indexer as indexer_module
 from clapsearch.search import SearchEngine
+from clapsearch.vectors.kinds import KINDS
 
 
 def run(lib: Path, index: Path, **kw: object):
     return index_paths([lib], index, model="tiny", workers=0, **kw)
 
 
-def test_index_then_unchanged_run_decodes_nothing(library: Path, tmp_path: Path, monkeypatch) -> None:
-    first = run(library, tmp_path / "idx")
+@pytest.mark.parametrize("kind", KINDS)
+def test_index_then_unchanged_run_decodes_nothing(library: Path, tmp_path: Path, monkeypatch, kind: str) -> None:
+    first = run(library, tmp_path / "idx", vector_index=kind)
     assert (first.added, first.updated, first.removed, first.skipped) == (4, 0, 0, [])
     assert first.audio_seconds == pytest.approx(2.0 + 3.5 + 1.5 + 0.4, abs=0.01)
 
@@ -34,6 +36,9 @@ def test_index_then_unchanged_run_decodes_nothing(library: Path, tmp_path: Path,
     os.utime(library / "noise.flac", (later, later))
     third = run(library, tmp_path / "idx")
     assert (third.updated, third.unchanged) == (1, 3)
+    idx = IndexDir.open(tmp_path / "idx", device="cpu")
+    assert idx.vectors.kind == kind and idx.store.meta()["vector_index"] == kind  # kept without the option
+    assert idx.vectors.ids().tolist() == [i for ids, _ in idx.store.iter_vectors(32) for i in ids]
     assert set(calls) == {str((library / "noise.flac").resolve())}
 
 
@@ -50,9 +55,10 @@ def test_broken_files_are_skipped_with_reasons_and_the_rest_is_searchable(broken
     assert {Path(h.path).name for h in hits} == {"tone440.wav", "noise.flac", "chirp.ogg", "low.wav"}
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_deleted_files_disappear_and_moved_files_keep_their_vectors(library: Path, tmp_path: Path,
-                                                                    monkeypatch) -> None:
-    run(library, tmp_path / "idx")
+                                                                    monkeypatch, kind: str) -> None:
+    run(library, tmp_path / "idx", vector_index=kind)
     (library / "tone440.wav").unlink()
     shutil.move(library / "sub" / "chirp.ogg", library / "chirp-moved.ogg")
     calls: list[str] = []
@@ -64,6 +70,8 @@ def test_deleted_files_disappear_and_moved_files_keep_their_vectors(library: Pat
     engine = SearchEngine(tmp_path / "idx", device="cpu")
     names = {Path(h.path).name for h in engine.query_text(["x"], k=10)[0]}
     assert names == {"noise.flac", "chirp-moved.ogg", "low.wav"}
+    idx = IndexDir.open(tmp_path / "idx", device="cpu")
+    assert idx.vectors.kind == kind and idx.vectors.ntotal == idx.store.count_segments()
 
 
 def test_same_file_same_vector_whatever_the_batch(library: Path, tmp_path: Path) -> None:
@@ -82,7 +90,8 @@ def test_worker_processes_give_the_same_vectors(library: Path, tmp_path: Path) -
         np.testing.assert_allclose(a.store.vectors_of(f, 32), b.store.vectors_of(f, 32), atol=1e-5)
 
 
-def test_interrupted_run_leaves_sql_and_faiss_agreeing(library: Path, tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_interrupted_run_leaves_sql_and_faiss_agreeing(library: Path, tmp_path: Path, monkeypatch, kind: str) -> None:
     real = indexer_module.decode
     seen: list[str] = []
 
@@ -93,7 +102,7 @@ def test_interrupted_run_leaves_sql_and_faiss_agreeing(library: Path, tmp_path: 
         return real(task)
 
     monkeypatch.setattr(indexer_module, "decode", stop_on_third)
-    partial = run(library, tmp_path / "idx")
+    partial = run(library, tmp_path / "idx", vector_index=kind)
     assert partial.interrupted and partial.added < 4
     monkeypatch.setattr(indexer_module, "decode", real)
     idx = IndexDir.open(tmp_path / "idx", device="cpu")
@@ -102,11 +111,13 @@ def test_interrupted_run_leaves_sql_and_faiss_agreeing(library: Path, tmp_path: 
     assert rest.added + partial.added == 4 and rest.unchanged == partial.added
 
 
-def test_stale_faiss_is_rebuilt_from_sql(library: Path, tmp_path: Path) -> None:
-    run(library, tmp_path / "idx")
+@pytest.mark.parametrize("kind", KINDS)
+def test_stale_faiss_is_rebuilt_from_sql(library: Path, tmp_path: Path, kind: str) -> None:
+    run(library, tmp_path / "idx", vector_index=kind)
     (tmp_path / "idx" / "vectors.faiss").write_bytes(b"garbage")
     idx = IndexDir.open(tmp_path / "idx", device="cpu")
     assert idx.vectors.ntotal == idx.store.count_segments() > 0
+    assert idx.vectors.kind == kind and (idx.vectors.trained_on > 0) == (kind != "flat")
 
 
 def test_a_second_writer_is_refused_clearly(library: Path, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from clapsearch.indexer import indexer as indexer_module
 from clapsearch.search import SearchEngine
 from clapsearch.store import Store
 from clapsearch.vectors import VectorIndex
+from clapsearch.vectors.kinds import KINDS
 
 runner = CliRunner()
 
@@ -69,7 +70,8 @@ def assert_sql_and_faiss_agree(folder: Path) -> None:
         return  # stale or missing: the next open rebuilds it from SQL
     ids = [i for chunk, _ in store.iter_vectors(32) for i in chunk]
     assert saved.ntotal == len(ids), f"FAISS marked current at generation {saved.generation} lacks segments"
-    if ids:
+    assert saved.ids().tolist() == ids
+    if ids and saved.kind != "ivf-pq":  # ivf-pq holds codes: its vectors are approximations
         sql = np.concatenate([v for _, v in store.iter_vectors(32)])
         got = np.stack([saved.index.reconstruct(int(i)) for i in ids])
         np.testing.assert_allclose(got, sql, atol=1e-6)
@@ -139,8 +141,10 @@ def test_a_hung_decoder_is_stopped_and_its_file_skipped(library: Path, tmp_path:
     assert "hung" in reasons["hang.wav"] and summary.added == 4
 
 
-def test_damaged_faiss_bytes_are_detected_and_rebuilt_from_sql(library: Path, tmp_path: Path, caplog) -> None:
-    run(library, tmp_path / "idx")
+@pytest.mark.parametrize("kind", KINDS)
+def test_damaged_faiss_bytes_are_detected_and_rebuilt_from_sql(library: Path, tmp_path: Path, caplog,
+                                                              kind: str) -> None:
+    run(library, tmp_path / "idx", vector_index=kind)
     path = tmp_path / "idx" / "vectors.faiss"
     data = bytearray(path.read_bytes())
     data[len(data) // 2: len(data) // 2 + 16] = b"\x7f" * 16  # huge floats in the vector data; header intact
@@ -154,6 +158,7 @@ def test_damaged_faiss_bytes_are_detected_and_rebuilt_from_sql(library: Path, tm
     path.write_bytes(bytes(data))
     summary = run(library, tmp_path / "idx")  # nothing changed on disk, yet the damaged file is replaced
     assert summary.unchanged == 4 and VectorIndex.load(tmp_path / "idx", 32) is not None
+    assert VectorIndex.load(tmp_path / "idx", 32).kind == kind  # the recorded choice is kept
     assert_sql_and_faiss_agree(tmp_path / "idx")
 
 
@@ -174,9 +179,10 @@ def _changes(lib: Path) -> None:
     (lib / "broken.wav").write_text("not audio")
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("where,method", COMMIT_POINTS)
 def test_a_failure_at_every_commit_point_leaves_sql_and_faiss_agreeing(library: Path, tmp_path: Path, monkeypatch,
-                                                                       where: str, method: str) -> None:
+                                                                       where: str, method: str, kind: str) -> None:
     """Fail right after each commit (SQL) or write (FAISS), at each of its calls in turn, in a first build and in
     an update; after every failure the index on disk is consistent and a re-run equals a clean build."""
     from clapsearch.vectors.faiss_index import VectorIndex as VI
@@ -192,7 +198,7 @@ def test_a_failure_at_every_commit_point_leaves_sql_and_faiss_agreeing(library: 
             shutil.copytree(library, lib)
             idx = tmp_path / f"idx-{phase}-{n}"
             if phase == "update":
-                run(lib, idx)
+                run(lib, idx, vector_index=kind)
                 _changes(lib)
             calls = [0]
 
@@ -205,7 +211,7 @@ def test_a_failure_at_every_commit_point_leaves_sql_and_faiss_agreeing(library: 
 
             monkeypatch.setattr(owner, method, failing)
             try:
-                run(lib, idx)
+                run(lib, idx, vector_index=kind)
                 failed = False
             except Injected:
                 failed = True
@@ -218,21 +224,23 @@ def test_a_failure_at_every_commit_point_leaves_sql_and_faiss_agreeing(library: 
             again = run(lib, idx)
             assert not again.interrupted
             assert_sql_and_faiss_agree(idx)
-            clean = run(lib, tmp_path / f"clean-{phase}-{n}")
+            clean = run(lib, tmp_path / f"clean-{phase}-{n}", vector_index=kind)
             a = IndexDir.open(idx, device="cpu")
             b = IndexDir.open(tmp_path / f"clean-{phase}-{n}", device="cpu")
             assert set(a.store.file_states()) == set(b.store.file_states())
             for f in b.store.file_states():
                 np.testing.assert_allclose(a.store.vectors_of(f, 32), b.store.vectors_of(f, 32), atol=1e-5)
             assert a.vectors.ntotal == a.store.count_segments() == clean.segments
+            assert a.vectors.kind == b.vectors.kind == kind
             hits = {h.path for h in SearchEngine(idx, device="cpu").query_text(["x"], k=20)[0]}
             assert hits == {f for f, s in b.store.file_states().items() if s.status == "indexed"}
             n += 1
     assert tried >= {"put_file": 7, "save": 2}.get(method, 1)  # each point was reached and failed
 
 
+@pytest.mark.parametrize("kind", KINDS)
 def test_interrupt_between_sql_commit_and_faiss_update_is_never_saved_as_current(library: Path, tmp_path: Path,
-                                                                                monkeypatch) -> None:
+                                                                                monkeypatch, kind: str) -> None:
     real = Store.put_file
 
     def commit_then_interrupt(self, *a, **kw):
@@ -240,7 +248,7 @@ def test_interrupt_between_sql_commit_and_faiss_update_is_never_saved_as_current
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Store, "put_file", commit_then_interrupt)
-    summary = run(library, tmp_path / "idx")
+    summary = run(library, tmp_path / "idx", vector_index=kind)
     assert summary.interrupted
     monkeypatch.setattr(Store, "put_file", real)
     saved = VectorIndex.load(tmp_path / "idx", 32)

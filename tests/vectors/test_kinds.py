@@ -140,3 +140,12 @@ def test_batch_search_falls_back_to_the_cpu_with_identical_results(kind: str, mo
     monkeypatch.setenv("CLAPSEARCH_FAISS_GPU", "0")
     assert gpu_module.gpus() == 0
     np.testing.assert_array_equal(v.search_batch(q, 10)[1], cpu[1])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ids_lists_what_the_index_holds(kind: str, tmp_path) -> None:
+    v = built(kind, clustered(400), np.arange(10, 410))
+    v.remove(np.arange(10, 20))
+    np.testing.assert_array_equal(v.ids(), np.arange(20, 410))
+    v.save(tmp_path)
+    np.testing.assert_array_equal(VectorIndex.load(tmp_path, DIM).ids(), np.arange(20, 410))
