@@ -101,18 +101,18 @@ def _serving(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def engine(demo_index: Path) -> Any:
+def demo_engine(demo_index: Path) -> Any:
     from clapsearch.search import SearchEngine
 
     return SearchEngine(demo_index, device="cpu")
 
 
 @pytest.fixture(scope="session")
-def server_url(engine: Any) -> Iterator[str]:
+def server_url(demo_engine: Any) -> Iterator[str]:
     """The app of `clapsearch serve` on the demo index."""
     from clapsearch.server.app import create_app
 
-    with _serving(create_app(engine)) as url:
+    with _serving(create_app(demo_engine)) as url:
         yield url
 
 
@@ -215,6 +215,7 @@ def test_play_seeks_to_the_matched_segment_and_stops_at_its_end(page: Any) -> No
     page.locator(f"#result-{i} button[data-action=play]").click()
     t = _wait_playing(page)["t"]
     assert x["start"] <= t <= x["end"]
+    page.evaluate("document.querySelector('audio').playbackRate = 4")  # a 5 s segment ends in ~1.3 s
     page.wait_for_function("() => document.querySelector('audio').paused", timeout=(x["end"] - x["start"] + 10) * 1000)
     stopped = page.evaluate("document.querySelector('audio').currentTime")
     assert x["end"] - 0.05 <= stopped <= x["end"] + 0.4, (stopped, x)
@@ -344,10 +345,10 @@ def test_unknown_ids_and_paths_outside_the_index_are_404(page: Any, server_url: 
     assert "q is empty" in error.text_content() and "\n" not in error.text_content()
 
 
-def test_a_token_in_the_fragment_authorises_the_page(browser: Any, engine: Any) -> None:
+def test_a_token_in_the_fragment_authorises_the_page(browser: Any, demo_engine: Any) -> None:
     from clapsearch.server.app import create_app
 
-    with _serving(create_app(engine, token="s3cret-t0ken")) as url:
+    with _serving(create_app(demo_engine, token="s3cret-t0ken")) as url:
         context = browser.new_context()
         try:
             page = context.new_page()
