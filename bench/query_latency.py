@@ -105,10 +105,12 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int, float]:
     return proc, port, time.monotonic() - t0
 
 
-def latencies(port: int, texts: list[str], n: int, k: int = 10) -> list[float]:
-    """Seconds per query, end to end over HTTP (keep-alive), after 10 warm-up requests."""
+def latencies(port: int, texts: list[str], n: int, k: int = 10) -> tuple[list[float], dict[str, list[float]]]:
+    """Seconds per query, end to end over HTTP (keep-alive), after 10 warm-up requests; and the server's own
+    Server-Timing parts (ms: rank = text encoding + vector search, metadata = the results' SQL)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     out: list[float] = []
+    parts: dict[str, list[float]] = {}
     for i in range(n + 10):
         q = texts[i % len(texts)]
         t0 = time.perf_counter()
@@ -120,7 +122,11 @@ def latencies(port: int, texts: list[str], n: int, k: int = 10) -> list[float]:
             raise SystemExit(f"bad answer to {q!r}: {r.status} {str(body)[:300]}")
         if i >= 10:
             out.append(dt)
-    return out
+            for part in (r.getheader("Server-Timing") or "").split(","):
+                name, _, dur = part.strip().partition(";dur=")
+                if dur:
+                    parts.setdefault(name, []).append(float(dur))
+    return out, parts
 
 
 def cold_cli(folder: Path, extra: list[str], runs: int = 3) -> tuple[float, float]:
@@ -164,9 +170,11 @@ def main() -> None:
         folder = args.work / f"idx-{n}"
         built = build_index(folder, n, vectors)
         proc, port, started = start_server(folder)
-        lat = np.array(latencies(port, texts, args.queries)) * 1000
+        times, parts = latencies(port, texts, args.queries)
+        lat = np.array(times) * 1000
         rss = _rss_mb(proc.pid)
-        rows.append((n, server_kind(folder), built, started, np.percentile(lat, 50), np.percentile(lat, 99), rss))
+        rows.append((n, server_kind(folder), built, started, np.percentile(lat, 50), np.percentile(lat, 99), rss,
+                     {name: float(np.median(v)) for name, v in parts.items()}))
         print(f"{n:>9,} segments: p50 {rows[-1][4]:.1f} ms, p99 {rows[-1][5]:.1f} ms", file=sys.stderr, flush=True)
         if first is None:
             first = (folder, proc)
@@ -175,9 +183,11 @@ def main() -> None:
     print(f"\nEnd to end per query over HTTP (text encoding, search, metadata, JSON), k=10, {args.queries} queries, "
           f"{os.cpu_count()} CPUs")
     print(f"{'segments':>10} {'index':>7} {'SQL build s':>11} {'server start s':>14} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'server RSS MB':>13}")
-    for n, kind, built, started, p50, p99, rss in rows:
-        print(f"{n:>10,} {kind:>7} {built:>11.1f} {started:>14.1f} {p50:>7.1f} {p99:>7.1f} {rss:>13.0f}")
+          f"{'server RSS MB':>13}  server-side medians (ms)")
+    for n, kind, built, started, p50, p99, rss, med in rows:
+        inside = ", ".join(f"{name} {v:.1f}" for name, v in med.items())
+        print(f"{n:>10,} {kind:>7} {built:>11.1f} {started:>14.1f} {p50:>7.1f} {p99:>7.1f} {rss:>13.0f}  {inside}")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} (1 min)")
     if first is not None:
         folder, proc = first
         via = cold_cli(folder, [])

@@ -45,7 +45,10 @@ def build_router(library: Library, max_upload_bytes: int) -> APIRouter:
         f = filters(where, folder, format, path, min_duration, max_duration, sample_rate)
         engine = library.engine  # one snapshot: its generation tells `clapsearch query` whether it is current
         response.headers[GENERATION_HEADER] = str(engine.index.vectors.generation)
-        return {"query": q, "results": library.search_text(q, k, f, engine)}
+        timings: dict[str, float] = {}
+        found = library.search_text(q, k, f, engine, timings)
+        response.headers["Server-Timing"] = ", ".join(f"{name};dur={1000 * t:.2f}" for name, t in timings.items())
+        return {"query": q, "results": found}
 
     @router.get("/similar/{file_id}", response_model=SearchOut, summary="More like this: files that sound alike")
     def similar(file_id: str, k: int = Query(10, ge=1, le=MAX_K), segment_id: int | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,11 +84,19 @@ class Library:
             raise NotFound(f"no indexed file with id {file_id}")
         return info
 
-    def search_text(self, q: str, k: int, filters: Filters,
-                    engine: SearchEngine | None = None) -> list[dict[str, object]]:
+    def search_text(self, q: str, k: int, filters: Filters, engine: SearchEngine | None = None,
+                    timings: dict[str, float] | None = None) -> list[dict[str, object]]:
+        """Results for a text query (the engine's query_text, as the CLI's); timings, if given, receives the seconds
+        of `rank` (text encoding and vector search) and `metadata` (the results' SQL)."""
         engine = engine or self.engine
         query = filters.query()  # a malformed filter fails before the text is encoded
-        return results(engine, engine.query_text([q], k, where=query)[0])
+        t0 = time.perf_counter()
+        hits = engine.query_text([q], k, where=query)[0]
+        t1 = time.perf_counter()
+        out = results(engine, hits)
+        if timings is not None:
+            timings.update(rank=t1 - t0, metadata=time.perf_counter() - t1)
+        return out
 
     def search_vector(self, vector: np.ndarray, k: int, filters: Filters) -> list[dict[str, object]]:
         engine = self.engine
