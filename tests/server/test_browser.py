@@ -100,14 +100,14 @@ def _serving(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_engine(demo_index: Path) -> Any:
     from clapsearch.search import SearchEngine
 
     return SearchEngine(demo_index, device="cpu")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_url(demo_engine: Any) -> Iterator[str]:
     """The app of `clapsearch serve` on the demo index."""
     from clapsearch.server.app import create_app
@@ -116,7 +116,7 @@ def server_url(demo_engine: Any) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import Error as PlaywrightError
