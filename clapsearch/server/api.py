@@ -62,13 +62,10 @@ def build_router(library: Library, max_upload_bytes: int) -> APIRouter:
         return {"query": f"sounds like {info.to_dict()['name']}", "results": library.similar(info, k, segment_id, f)}
 
     @router.post("/search/audio", response_model=SearchOut, summary="Find files that sound like an uploaded clip")
-    def search_audio(request: Request, file: UploadFile, k: int = Query(10, ge=1, le=MAX_K)) -> dict[str, object]:
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_upload_bytes + 64 * 1024:
-            raise HTTPException(413, _too_large(max_upload_bytes))
+    def search_audio(file: UploadFile, k: int = Query(10, ge=1, le=MAX_K)) -> dict[str, object]:
         data = file.file.read(max_upload_bytes + 1)
         if len(data) > max_upload_bytes:
-            raise HTTPException(413, _too_large(max_upload_bytes))
+            raise HTTPException(413, too_large(max_upload_bytes))
         name = os.path.basename(file.filename or "upload")
         return {"query": f"sounds like {name}", "results": _search_upload(library, data, name, k)}
 
@@ -102,7 +99,7 @@ def build_router(library: Library, max_upload_bytes: int) -> APIRouter:
     return router
 
 
-def _too_large(limit: int) -> str:
+def too_large(limit: int) -> str:
     return f"the upload is over the limit of {limit / 1e6:g} MB: send a shorter clip (the server sets --max-upload-mb)"
 
 

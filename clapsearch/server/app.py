@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clapsearch.errors import UserError
 from clapsearch.search import SearchEngine
-from clapsearch.server.api import build_router
+from clapsearch.server.api import build_router, too_large
 from clapsearch.server.library import Library, NotFound
 from clapsearch.server.models import ErrorOut
 
@@ -37,6 +37,7 @@ def create_app(engine: SearchEngine, token: str | None = None, max_upload_mb: fl
     _errors_as_one_line(app)
     if token:
         _require_token(app, token)
+    _refuse_large_uploads(app, int(max_upload_mb * 1e6))
     app.include_router(build_router(library, int(max_upload_mb * 1e6)))
     STATIC.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -87,6 +88,18 @@ def _errors_as_one_line(app: FastAPI) -> None:
         log.exception("internal error on %s", request.url.path)
         return JSONResponse({"detail": _one_line(f"internal error: {type(exc).__name__} (a bug in clapsearch; "
                                                  "the server's log has the traceback)")}, 500)
+
+
+def _refuse_large_uploads(app: FastAPI, limit: int) -> None:
+    """Answer 413 before the body is read when the declared size is over the limit (the route checks the bytes
+    it reads too, for a body sent without a length)."""
+
+    @app.middleware("http")
+    async def check_size(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        declared = request.headers.get("content-length", "")
+        if request.method == "POST" and declared.isdigit() and int(declared) > limit + 64 * 1024:
+            return JSONResponse({"detail": too_large(limit)}, 413)
+        return await call_next(request)
 
 
 def _require_token(app: FastAPI, token: str) -> None:

@@ -152,6 +152,8 @@ def test_upload_searches_by_a_clip_within_the_limit(engine, served: Path) -> Non
         assert body["results"][0]["name"] in ("tone_a.wav", "tone_b.flac")
         assert "limit" in _one_line_error(c.post("/api/search/audio", files={"file": ("big.wav", clip, "audio/wav")}),
                                           413)
+        big = c.post("/api/search/audio", files={"file": ("big.wav", clip * 20, "audio/wav")})  # refused unread
+        assert "limit of 0.05 MB" in _one_line_error(big, 413)
         assert "not audio" in _one_line_error(
             c.post("/api/search/audio", files={"file": ("letter.wav", b"Dear user" * 100, "audio/wav")}), 400)
         _one_line_error(c.post("/api/search/audio"), 422)
