@@ -7,16 +7,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import soundfile as sf
-import torch
-import torchaudio
 
 from clapsearch.errors import UserError
 from clapsearch.signal.padding import fit_length  # callers import it from here too
 from clapsearch.signal.windows import segment_windows
+
+if TYPE_CHECKING:  # torch and torchaudio are imported when a file is resampled, not for a header or a query
+    import torchaudio
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".wave", ".flac", ".ogg", ".oga", ".mp3", ".opus", ".aif", ".aiff", ".aifc"})
 
@@ -153,6 +154,8 @@ def _quiet_native_stderr(active: bool) -> Iterator[None]:
 
 @lru_cache(maxsize=32)
 def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
+    import torchaudio
+
     return torchaudio.transforms.Resample(orig, new)
 
 
@@ -160,6 +163,8 @@ def resample(wave: np.ndarray, orig: int, new: int) -> np.ndarray:
     """Return mono float32 audio resampled from orig to new Hz (torchaudio's windowed sinc)."""
     if orig == new or wave.size == 0:
         return wave.astype(np.float32, copy=False)
+    import torch
+
     with torch.no_grad():
         out = _resampler(orig, new)(torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32)))
     return out.numpy()

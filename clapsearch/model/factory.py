@@ -13,57 +13,99 @@ from typing import Any
 
 import torch
 from safetensors.torch import save_file
+from torch import nn
 
 from clapsearch.errors import ConfigError, UserError, WeightsError
 from clapsearch.model.checkpoint import load_safetensors
 from clapsearch.model.clap import ClapModel
 from clapsearch.model.config import ModelConfig, load_config
+from clapsearch.model.folders import IDENTITY_FILE, SHIPPED_DIR, WEIGHTS_FILE, record_identity, resolve_model_dir
 from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.model.towers.mlp_head import MlpHead
-from clapsearch.model.zoo.registry import PUBLISHED, models_cache_dir
+from clapsearch.model.zoo.registry import PUBLISHED
 from clapsearch.paths import display_path
 
 log = logging.getLogger(__name__)
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "weights"
-WEIGHTS_FILE = "model.safetensors"
-
-
-def resolve_model_dir(name_or_path: str | Path) -> Path | None:
-    """Return the saved-model folder for a name (shipped weights, or a published model converted or
-    downloaded into the cache) or a path, or None for a bare config."""
-    path = Path(name_or_path)
-    if path.is_dir() and (path / "config.json").is_file():
-        return path
-    for root in (SHIPPED_DIR, models_cache_dir()):
-        folder = root / str(name_or_path)
-        if (folder / "config.json").is_file():
-            return folder
-    return None
-
-
+__all__ = ["IDENTITY_FILE", "SHIPPED_DIR", "WEIGHTS_FILE", "build_model", "create_model", "load_weights",
+           "model_identity", "resolve_model_dir", "save_model", "trainable_state"]
 def build_model(config: ModelConfig, pretrained: bool = True, root: Path | None = None,
-                seed: int | None = 0) -> ClapModel:
+                seed: int | None = 0, meta: frozenset[str] = frozenset()) -> ClapModel:
     """Return a ClapModel for a config, its untrained parts seeded the same every time.
 
     root: the saved model's folder, where a published model's tokenizer lives.
     seed: what is not loaded from weights is drawn from this seed in a forked generator; None draws it from
     the caller's generator as it stands (the trainer, which seeded it with --seed).
+    meta: the parts ("audio", "text", "heads") whose parameters are made on the meta device, neither allocated
+    nor initialised: the caller loads them with load_state_dict(assign=True) (create_model, from a saved file).
     """
     if seed is None:
-        return _assemble(config, pretrained, root)
+        return _assemble(config, pretrained, root, meta)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return _assemble(config, pretrained, root)
+        return _assemble(config, pretrained, root, meta)
 
 
-def _assemble(config: ModelConfig, pretrained: bool, root: Path | None) -> ClapModel:
-    model = ClapModel(config, build_audio_tower(config.audio, pretrained),
-                      build_text_tower(config.text, pretrained, root=root))
-    if config.head == "mlp":  # LAION's heads replace CLAP's projection heads
-        model.audio_head = MlpHead(model.audio_tower.width, config.embed_dim)
-        model.text_head = MlpHead(model.text_tower.width, config.embed_dim)
+@contextmanager
+def parameters_on_meta(enabled: bool = True) -> Iterator[None]:
+    """Within the block, every parameter a module registers moves to the meta device as it is registered, so
+    that its initialisation (run after registration) costs nothing. Buffers stay real: front ends compute
+    theirs (mel filters, windows) from the config, and those are not in a saved file."""
+    if not enabled:
+        yield
+        return
+    original = nn.Module.register_parameter
+
+    def register(module: nn.Module, name: str, param: nn.Parameter | None) -> None:
+        original(module, name, param)
+        if param is not None and param.device.type != "meta":
+            module._parameters[name] = nn.Parameter(param.to("meta"), requires_grad=param.requires_grad)
+
+    nn.Module.register_parameter = register  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        nn.Module.register_parameter = original  # type: ignore[method-assign]
+
+
+def _assemble(config: ModelConfig, pretrained: bool, root: Path | None,
+              meta: frozenset[str] = frozenset()) -> ClapModel:
+    with parameters_on_meta("audio" in meta):
+        audio = build_audio_tower(config.audio, pretrained)
+    with parameters_on_meta("text" in meta):
+        text = build_text_tower(config.text, pretrained, root=root)
+    with parameters_on_meta("heads" in meta):
+        model = ClapModel(config, audio, text)
+        if config.head == "mlp":  # LAION's heads replace CLAP's projection heads
+            model.audio_head = MlpHead(model.audio_tower.width, config.embed_dim)
+            model.text_head = MlpHead(model.text_tower.width, config.embed_dim)
     return model
+
+
+def _loaded_tower(cfg: ModelConfig, which: str, pretrained: bool) -> bool:
+    """Whether a frozen tower comes whole from its published weights (so no random draw shapes it)."""
+    if not pretrained:
+        return False
+    if which == "audio":
+        return cfg.audio.tower == "aisfx" or (cfg.audio.tower == "cnn14" and bool(cfg.audio.weights))
+    return cfg.text.tower == "hf" and not cfg.text.hf_config and cfg.text.weights is not None \
+        and cfg.text.weights != "bert-base-uncased"
+
+
+def meta_parts(config: ModelConfig, keys: set[str], pretrained: bool) -> frozenset[str]:
+    """The parts of a model that a saved file's tensors (keys) replace entirely, to be built on the meta device.
+
+    Empty (build everything for real, then load, as before) unless every other part is deterministic, i.e. a
+    frozen tower loaded whole from its published weights: a part left random must draw the same numbers from
+    the seed as it always did.
+    """
+    parts = {"heads"}
+    for which, frozen in (("audio", config.freeze_audio), ("text", config.freeze_text)):
+        if not frozen and any(k.startswith(f"{which}_tower.") for k in keys):
+            parts.add(which)
+        elif not _loaded_tower(config, which, pretrained):
+            return frozenset()
+    return frozenset(parts)
 
 
 def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
@@ -81,10 +123,13 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
             f"no weights for {name_or_path!r} yet: convert the publisher's file with 'clapsearch convert "
             f"{PUBLISHED[str(name_or_path)].file}', or fetch it with 'clapsearch models --download {name_or_path}'"
         )
+    weights = folder / WEIGHTS_FILE if folder is not None else None
+    state = load_safetensors(weights) if weights is not None and weights.is_file() else None
+    meta = meta_parts(config, set(state), pretrained) if state is not None else frozenset()
     with blame_config(_config_file(name_or_path, folder)):
-        model = build_model(config, pretrained, root=folder)
-    if folder is not None and (folder / WEIGHTS_FILE).is_file():
-        load_weights(model, folder / WEIGHTS_FILE)
+        model = build_model(config, pretrained, root=folder, meta=meta)
+    if weights is not None and state is not None:
+        load_weights(model, weights, state, assign=bool(meta))
         model.clip_logit_scale_()
     elif pretrained and config.name == "default":
         log.warning("no trained heads found for 'default': embeddings are from random projection heads")
@@ -129,21 +174,38 @@ def trainable_state(model: ClapModel) -> dict[str, torch.Tensor]:
             if not any(k.startswith(s) for s in skip)}
 
 
-def load_weights(model: ClapModel, path: Path) -> None:
-    """Load a saved state into the model, failing on any tensor that does not fit."""
-    state = load_safetensors(path)
+def load_weights(model: ClapModel, path: Path, state: dict[str, torch.Tensor] | None = None,
+                 assign: bool = False) -> None:
+    """Load a saved state (read from path unless given) into the model, failing on any tensor that does not fit.
+
+    assign: take the file's tensors as the parameters (a model built with meta parts); any parameter still on
+    the meta device afterwards is missing from the file.
+    """
+    state = load_safetensors(path) if state is None else state
     try:
-        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing, unexpected = model.load_state_dict(state, strict=False, assign=assign)
     except RuntimeError as e:  # a tensor of the wrong shape: weights saved for another config
         raise WeightsError(f"weights {display_path(str(path))} do not fit model {model.config.name!r} "
                            f"({str(e).strip().splitlines()[-1].strip()}): save or convert the model again, with "
                            "its config.json beside its weights") from None
+    if assign:
+        missing += [k for k, v in model.state_dict(keep_vars=True).items() if v.is_meta and k not in missing]
+        _channels_last_again(model)
     frozen = set(model.state_dict()) - set(trainable_state(model))
-    missing = [k for k in missing if k not in frozen]
+    missing = [k for k in missing if k not in frozen or model.state_dict(keep_vars=True)[k].is_meta]
     if missing or unexpected:
         raise WeightsError(f"weights {display_path(str(path))} do not fit model {model.config.name!r}: "
                            f"missing {missing[:5]}, unexpected {unexpected[:5]}; save or convert the model again, "
                            "with its config.json beside its weights")
+
+
+def _channels_last_again(model: ClapModel) -> None:
+    """Assigned conv weights are contiguous: give the CNN towers back the NHWC layout build_audio_tower gave them
+    (oneDNN's channels-last kernels), as copying into its parameters would have kept it."""
+    if model.config.audio.tower != "htsat":
+        net = model.audio_tower.net
+        if any(p.dim() == 4 and not p.is_meta for p in net.parameters()):
+            model.audio_tower.net = net.to(memory_format=torch.channels_last)
 
 
 def save_model(model: ClapModel, folder: str | Path, provenance: dict[str, Any] | None = None) -> Path:
@@ -163,6 +225,7 @@ def save_model(model: ClapModel, folder: str | Path, provenance: dict[str, Any] 
                      "python": platform.python_version()},
     }
     (folder / "config.json").write_text(json.dumps(meta, indent=2) + "\n")
+    record_identity(folder, model.config, model_identity(model)["weights_hash"])  # hashed once, here
     return folder
 
 

@@ -13,10 +13,12 @@ A mode not listed pads with silence. A wave with no samples becomes silence what
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+if TYPE_CHECKING:  # torch is imported where a wave is fitted: importing this module (a text query) needs none
+    import torch
 
 PADDINGS = ("none", "zero", "repeat", "repeatpad")
 
@@ -26,6 +28,8 @@ def fit_clip(wave: torch.Tensor, samples: int, padding: str) -> torch.Tensor:
 
     "none" returns the wave untouched, whatever its length (the tower's reading of "none").
     """
+    import torch.nn.functional as F
+
     n = wave.shape[-1]
     if padding == "none" or n == samples:
         return wave
@@ -46,6 +50,8 @@ def fit_length(wave: np.ndarray, samples: int, padding: str = "zero") -> np.ndar
     The decoder's reading of the modes: as fit_clip, except that "none" pads with silence like "zero",
     because decoded windows are stacked into clip-length batches. A longer wave comes back as a view.
     """
+    import torch
+
     decoder_padding = "zero" if padding == "none" else padding
     wave = np.require(wave, requirements=["C", "W"])  # torch.from_numpy wants a writable, forward-strided array
     return fit_clip(torch.from_numpy(wave), samples, decoder_padding).numpy()
