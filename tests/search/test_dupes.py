@@ -48,7 +48,7 @@ def test_groups_over_an_index_exact_and_near(tmp_path: Path) -> None:
         _, seg = store.put_file(_fields(path, content, float(len(vecs))), [(i, i + 1.0, v) for i, v in enumerate(vecs)])
         vectors.add(np.array(seg), vecs)
         ids[path] = store.segments(seg[:1])[seg[0]].file_id
-    groups = find_dupes(vectors, store, threshold=0.9)
+    groups = find_dupes(vectors, store, threshold=0.9, wave=None)
     kinds = {g.kind: g for g in groups}
     assert sorted(g.kind for g in groups) == ["exact", "near"]
     assert [m.path for m in kinds["exact"].members] == ["/a/orig.wav", "/a/copy.wav"]
@@ -59,6 +59,30 @@ def test_groups_over_an_index_exact_and_near(tmp_path: Path) -> None:
     assert any(ids["/b/shares-one.wav"] in p for p in candidate_pairs(vectors, store, 0.9))
     assert not any("/b/shares-one.wav" in [m.path for m in g.members] for g in groups)
     assert json.loads(json.dumps([g.to_dict() for g in groups]))[0]["files"][0]["path"] == "/a/orig.wav"
+
+
+def test_waveforms_decide_between_the_floor_and_the_threshold(tmp_path: Path) -> None:
+    """Four recordings whose vectors all score 0.85 with the first: only the real copies (trimmed and quieter,
+    resampled) are kept, by their waveforms; a different recording of the same kind of sound is not."""
+    from audiogen import noise
+
+    rain = noise(4.0, amp=0.2, seed=1)
+    files = {"rain.wav": (rain, 16000), "rain-trim-quiet.wav": (rain[8000:] * 0.5, 16000),
+             "rain-22k.wav": (np.interp(np.arange(0, len(rain), 16000 / 22050), np.arange(len(rain)), rain), 22050),
+             "other-rain.wav": (noise(4.0, amp=0.2, seed=2), 16000)}
+    store, vectors = Store.sqlite_in(tmp_path), VectorIndex(4)
+    for i, (name, (wave, rate)) in enumerate(files.items()):
+        sf.write(tmp_path / name, wave.astype(np.float32), rate)
+        v = np.eye(4, dtype=np.float32)[:1]
+        if i:  # each scores 0.85 with rain.wav, 0.72 with the others
+            v = 0.85 * v + np.sqrt(1 - 0.85 ** 2) * np.eye(4, dtype=np.float32)[i:i + 1]
+        _, seg = store.put_file(_fields(str(tmp_path / name), name, 4.0), [(0.0, 4.0, v[0])])
+        vectors.add(np.array(seg), v)
+    groups = find_dupes(vectors, store, threshold=0.95, wave_floor=0.8, wave_threshold=0.8)
+    assert [(g.kind, {Path(m.path).name for m in g.members}) for g in groups] == \
+        [("near", {"rain.wav", "rain-trim-quiet.wav", "rain-22k.wav"})]
+    assert all(p.waveform is not None and p.waveform > 0.9 for p in groups[0].pairs)
+    assert find_dupes(vectors, store, threshold=0.95, wave=None) == []  # vectors alone cannot tell
 
 
 def _copies(src: Path, folder: Path) -> list[Path]:
