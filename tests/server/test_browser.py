@@ -244,6 +244,18 @@ def test_an_uploaded_clip_finds_itself_first(page: Any) -> None:
                            "'Results for sounds like elec_beep.flac'")
     found = rows(page)
     assert found[0]["name"] == "elec_beep.wav" and found[0]["score"] > 0.95
+    # dropping a file on the page does the same: here the bytes of the second result, dropped as a File
+    second = found[1]
+    page.evaluate("""async id => {
+        const blob = await (await fetch(`/api/files/${id}/audio`)).blob();
+        const dt = new DataTransfer();
+        dt.items.add(new File([blob], 'dropped.' + blob.type.split('/')[1], {type: blob.type}));
+        for (const type of ['dragenter', 'dragover', 'drop'])
+            document.body.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""", second["id"])
+    page.wait_for_function("() => document.querySelector('#results').getAttribute('aria-label')"
+                           ".startsWith('Results for sounds like dropped.')")
+    assert rows(page)[0]["name"] == second["name"] and page.locator("#dropzone").is_hidden()
 
 
 def test_filters_apply_to_the_search(page: Any) -> None:
