@@ -132,14 +132,13 @@ def test_bad_search_requests_are_one_line_4xx(client, params: dict[str, object])
 
 
 def test_upload_searches_by_a_clip_within_the_limit(engine, served: Path) -> None:  # type: ignore[no-untyped-def]
-    from fastapi.testclient import TestClient
-
-    from clapsearch.server.app import create_app
-
     import io
 
     import soundfile as sf
     from audiogen import tone
+    from fastapi.testclient import TestClient
+
+    from clapsearch.server.app import create_app
 
     small = io.BytesIO()
     sf.write(small, tone(1000, 1.0), 16000, format="WAV")
