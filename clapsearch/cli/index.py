@@ -25,6 +25,11 @@ def index(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     vector_index: str = typer.Option(None, "--vector-index", help="auto (by size), flat (exact), ivf or ivf-pq; "
                                      "recorded in the index: later runs without it keep the recorded choice."),
+    precision: str = typer.Option("auto", "--precision", help="Audio network precision: auto, fp32, bf16 or int8 "
+                                  "(auto: an existing index's, else the fastest that keeps accuracy here)."),
+    ray: str = typer.Option(None, "--ray", metavar="ADDRESS", help="Decode and embed on a Ray cluster: 'auto' (a "
+                            "node of it), HOST:6379, ray://HOST:10001, or 'local'; --workers: actors (docs/RAY.md)."),
+    profile: bool = typer.Option(False, "--profile", help="Print the seconds spent per pipeline stage."),
 ) -> None:
     """Index audio files: new and changed files are embedded, vanished ones removed."""
     from clapsearch.indexer import index_paths
@@ -33,18 +38,20 @@ def index(
         if as_json:
             summary = index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
                                   workers=workers, max_duration=max_duration * 3600, rebuild=rebuild,
-                                  vector_index=vector_index)
+                                  vector_index=vector_index, precision=precision, ray=ray)
             print(json.dumps(summary.to_dict()))
         else:
             summary = _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration * 3600,
-                                     rebuild, vector_index)
+                                     rebuild, vector_index, precision, ray)
             _print_summary(summary, index_dir)
+            if profile:
+                _print_stages(summary)
     if summary.interrupted:
         raise typer.Exit(130)
 
 
 def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max_duration, rebuild,
-                   vector_index=None):
+                   vector_index=None, precision="auto", ray=None):
     from clapsearch.indexer import index_paths
 
     columns = (TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
@@ -63,7 +70,18 @@ def _with_progress(paths, index_dir, model, db, device, batch_size, workers, max
 
         return index_paths(paths, index_dir, model=model, db_url=db, device=device, batch_size=batch_size,
                            workers=workers, max_duration=max_duration, rebuild=rebuild, on_progress=on_progress,
-                           vector_index=vector_index)
+                           vector_index=vector_index, precision=precision, ray=ray)
+
+
+def _print_stages(summary) -> None:
+    table = Table(title="pipeline stages", title_justify="left")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    table.add_column("x real time", justify="right")
+    for stage, seconds in summary.stages.items():
+        table.add_row(stage, f"{seconds:.2f}", f"{summary.audio_seconds / seconds:.0f}" if seconds > 0 else "-")
+    table.add_row("whole run", f"{summary.seconds:.2f}", f"{summary.audio_seconds / max(summary.seconds, 1e-9):.0f}")
+    console.print(table)
 
 
 def _print_summary(summary, index_dir: Path) -> None:

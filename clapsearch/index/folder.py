@@ -76,11 +76,13 @@ class IndexDir:
 
     @classmethod
     def open(cls, folder: str | Path, db_url: str | None = None, model: str | None = None, device: str = "auto",
-             create: bool = False, vector_index: str | None = None) -> IndexDir:
+             create: bool = False, vector_index: str | None = None, precision: str = "auto") -> IndexDir:
         """Open (or create) an index, load the model it was built with, and make FAISS agree with SQL.
 
         create=False opens for reading and never writes SQL (a read-only mount works).
         vector_index: auto, flat, ivf or ivf-pq, recorded in the meta (a writer); None keeps the recorded one.
+        precision: the audio network's (clapsearch.model.precision); 'auto' keeps an existing index's. A writer
+        must use the index's recorded precision (its vectors are never mixed); a reader may use any.
         """
         if vector_index is not None:
             check_choice(vector_index)
@@ -115,7 +117,12 @@ class IndexDir:
                 f"index {folder} was built with model {built_with!r}, not {model!r}: leave out --model to use "
                 f"{built_with!r}, or give another --index for {model!r}"
             )
-        encoder = Encoder(built_with or model or "default", device=device)
+        recorded = (meta.get("precision") or "fp32") if built_with else None  # indexes before precisions: fp32
+        if create and recorded and precision not in ("auto", recorded):
+            raise IndexError_(f"index {folder} holds {recorded} vectors, not {precision}: use --precision {recorded} "
+                              f"(or auto), or give another --index for {precision}")
+        encoder = Encoder(built_with or model or "default", device=device,
+                          precision=recorded if recorded and precision == "auto" else precision)
         ident = encoder.identity
         if built_with:
             if (meta.get("config_hash"), meta.get("weights_hash")) != (ident["config_hash"], ident["weights_hash"]):
@@ -127,7 +134,8 @@ class IndexDir:
         else:
             store.set_meta({"model": _model_key(built_with or model or "default"), "config_hash": ident["config_hash"],
                             "weights_hash": ident["weights_hash"], "dim": str(encoder.dim),
-                            "sample_rate": str(encoder.sample_rate), "clip_seconds": str(encoder.clip_seconds)})
+                            "sample_rate": str(encoder.sample_rate), "clip_seconds": str(encoder.clip_seconds),
+                            "precision": encoder.precision})
         choice = meta.get("vector_index", "auto")
         if create and vector_index is not None and vector_index != meta.get("vector_index"):
             store.set_meta({"vector_index": vector_index})

@@ -25,6 +25,9 @@ WINDOWS_PER_TASK = 8
 SILENCE_PEAK = 1e-4  # -80 dBFS: nothing audible to search for
 SAVE_EVERY_SECONDS = 60.0
 DECODE_TIMEOUT = 300.0  # seconds for one task (8 windows); only a hung decoder takes this long
+# IndexSummary.stages: decode (read + decode + resample, summed over the worker processes), the main process's
+# wait for decoded windows (the model starved), model (log-mel + network + heads), write (SQL + FAISS)
+STAGES = ("decode (worker time)", "wait for decoding", "model", "write")
 
 
 @dataclass
@@ -39,13 +42,14 @@ class IndexSummary:
     audio_seconds: float = 0.0
     segments: int = 0
     interrupted: bool = False
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per pipeline stage (see STAGES)
 
     def to_dict(self) -> dict[str, object]:
         skipped = [{**s, "path": display_path(s["path"])} for s in self.skipped]
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
                 "moved": self.moved, "skipped": skipped, "seconds": round(self.seconds, 3),
                 "audio_seconds": round(self.audio_seconds, 3), "segments": self.segments,
-                "interrupted": self.interrupted}
+                "interrupted": self.interrupted, "stages": {k: round(v, 3) for k, v in self.stages.items()}}
 
 
 @dataclass(frozen=True)
@@ -72,14 +76,16 @@ class _Pending:
 def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str | None = None,
                 db_url: str | None = None, device: str = "auto", batch_size: int = 16, workers: int | None = None,
                 max_duration: float = 4 * 3600.0, rebuild: bool = False,
-                on_progress: Callable[[Progress], None] | None = None,
-                vector_index: str | None = None) -> IndexSummary:
+                on_progress: Callable[[Progress], None] | None = None, precision: str = "auto",
+                vector_index: str | None = None, ray: str | None = None) -> IndexSummary:
     """Bring the index up to date with the audio files under paths; return what changed.
 
     Unchanged files (same size and mtime) are not decoded; changed ones are re-embedded; a new path whose
     content matches a vanished indexed file is a move and keeps its vectors; vanished files are removed.
     rebuild: first move the index folder's database and FAISS files aside (a damaged database), then build anew.
     vector_index: auto, flat, ivf or ivf-pq (recorded in the index); None keeps the index's recorded choice.
+    ray: decode and embed on the Ray cluster at this address ('local', 'auto', HOST:PORT; see docs/RAY.md),
+    `workers` actors (default: one per GPU, else per 2 CPUs); this process stays the single writer.
     """
     t0 = time.monotonic()
     summary = IndexSummary()
@@ -92,7 +98,7 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
     with IndexLock(index_dir):
         if rebuild:
             set_aside(index_dir)
-        idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True,
+        idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True, precision=precision,
                             vector_index=vector_index)
         store = idx.store
         store.set_meta({ROOTS_META: merge_roots(store.meta().get(ROOTS_META), roots)})  # what serve --watch watches
@@ -130,7 +136,8 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
         pending, tasks = _plan(todo, idx, summary, max_duration)
         audio_total = sum(p.info.duration for p in pending.values())
         try:
-            _run(tasks, pending, idx, summary, batch_size, workers, audio_total, on_progress)
+            _run(tasks, pending, idx, summary, batch_size, workers, audio_total, on_progress,
+                 _on_ray(ray, tasks, idx, workers, batch_size) if ray is not None else None)
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:
@@ -175,6 +182,14 @@ def _skip(idx: IndexDir, summary: IndexSummary, d: DiskFile, digest: str, kind: 
     idx.put_file(fields, [])
 
 
+def _on_ray(address: str, tasks: list[DecodeTask], idx: IndexDir, actors: int | None,
+            batch_size: int) -> Iterable[tuple[DecodeTask, DecodeResult]]:
+    from clapsearch.indexer.distributed import embedded_tasks
+
+    return embedded_tasks(tasks, idx.store.meta()["model"], idx.encoder.precision, idx.encoder.identity, address,
+                          actors, batch_size)
+
+
 def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask, DecodeResult]]:
     """Yield decoded tasks in order, with at most a few tasks in flight per worker (bounded memory).
 
@@ -194,7 +209,9 @@ def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask
 
 def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, summary: IndexSummary,
          batch_size: int, workers: int | None, audio_total: float,
-         on_progress: Callable[[Progress], None] | None) -> None:
+         on_progress: Callable[[Progress], None] | None,
+         results: Iterable[tuple[DecodeTask, DecodeResult]] | None = None) -> None:
+    """Embed and write; `results` (Ray): tasks whose `waves` are already the windows' vectors."""
     if workers is None:
         workers = max(1, min(4, (os.cpu_count() or 2) - 1))
     if len(tasks) <= 2:
@@ -204,6 +221,8 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
     last_save = time.monotonic()
     batch: list[tuple[int, int, np.ndarray]] = []  # (file index, window index, wave)
     next_window: dict[int, int] = {}
+    stages = summary.stages = dict.fromkeys(STAGES, 0.0)
+    embed = idx.encoder.embed_waves if results is None else np.asarray
 
     def finish(i: int) -> None:
         p = pending.pop(i)
@@ -217,7 +236,9 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
                       "content_hash": p.content_hash, "status": "indexed", "error": None,
                       "duration": p.info.duration, "sample_rate": p.info.sample_rate,
                       "channels": p.info.channels, "format": p.info.format}
+            t = time.perf_counter()
             idx.put_file(fields, segs)
+            stages["write"] += time.perf_counter() - t
             setattr(summary, p.kind, getattr(summary, p.kind) + 1)
             summary.audio_seconds += p.info.duration
         files_done[0] += 1
@@ -228,7 +249,9 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
     def flush() -> None:
         if not batch:
             return
-        vecs = idx.encoder.embed_waves(np.stack([w for _, _, w in batch]))
+        t = time.perf_counter()
+        vecs = embed(np.stack([w for _, _, w in batch]))
+        stages["model"] += time.perf_counter() - t
         touched = []
         for (i, j, _), v in zip(batch, vecs):
             pending[i].vectors[j] = v
@@ -239,7 +262,10 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
             if p.tasks_left == 0 and len(p.vectors) == len(p.windows):
                 finish(i)
 
-    for task, result in _decoded(tasks, workers):
+    waited = time.perf_counter()
+    for task, result in _decoded(tasks, workers) if results is None else results:
+        stages["wait for decoding"] += time.perf_counter() - waited
+        stages["decode (worker time)"] += result.seconds
         p = pending[task.file_index]
         p.tasks_left -= 1
         if result.error is not None and p.error is None:
@@ -258,4 +284,5 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
         if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
             idx.save_vectors()
             last_save = time.monotonic()
+        waited = time.perf_counter()
     flush()
