@@ -278,3 +278,17 @@ def test_a_partial_download_says_fetch_it_again(tiny_hf: Path, tmp_path: Path,
     with pytest.raises(ConfigError, match=r"cannot load the model of hf:someone/tiny .*fetch it again with "
                                           r"'clapsearch models --download hf:someone/tiny'"):
         create_model("hf:someone/tiny")
+
+
+def test_a_float16_save_runs_in_float32(tiny_hf: Path, tmp_path: Path) -> None:
+    from transformers import ClapModel
+
+    folder = tmp_path / "half"
+    import shutil
+
+    shutil.copytree(tiny_hf, folder)
+    ClapModel.from_pretrained(tiny_hf).half().save_pretrained(folder)
+    model = create_model(folder)
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    got = model.encode_audio(clip_waves(2))
+    assert got.dtype == np.float32 and np.abs(got - create_model(tiny_hf).encode_audio(clip_waves(2))).max() < 0.05
