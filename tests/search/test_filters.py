@@ -62,6 +62,7 @@ def test_numeric_comparisons_with_units(store: Store) -> None:
     assert _names(store, parse_where("channels!=1")) == {"steps.flac", "loop_100%_a.ogg"}
     assert _names(store, parse_where("size>1M")) == {"Dog Bark.wav"}
     assert parse_where("size<=2KiB") == NumericQuery("size", "<=", 2048.0)
+    assert parse_where("duration>=2.5e-1") == NumericQuery("duration", ">=", 0.25)  # a float's repr
 
 
 @pytest.mark.parametrize("expr, why", [("duration<", "not FIELD OP NUMBER"), ("loudness>3", "unknown field 'loudness'"),
