@@ -36,8 +36,8 @@ _UNITS: dict[str, dict[str, float]] = {
 }
 _ALIASES = {"sr": "sample_rate", "samplerate": "sample_rate", "rate": "sample_rate", "length": "duration",
             "dur": "duration", "ch": "channels", "bytes": "size"}
-_OPS = ("<=", ">=", "!=", "==", "<", ">", "=")
-_EXPR = re.compile(r"^\s*([A-Za-z_]+)\s*(<=|>=|!=|==|<|>|=)\s*(-?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z]*)\s*$")
+_NUMBER = r"-?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
+_EXPR = re.compile(rf"^\s*([A-Za-z_]+)\s*(<=|>=|!=|==|<|>|=)\s*({_NUMBER})\s*([A-Za-z]*)\s*$")
 # soundfile's format names that a user's short name stands for
 _FORMATS = {"wav": ("WAV", "WAVEX", "RF64", "W64"), "aif": ("AIFF", "AIFC"), "aiff": ("AIFF", "AIFC"),
             "ogg": ("OGG",), "opus": ("OGG",), "oga": ("OGG",)}
