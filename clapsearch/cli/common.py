@@ -43,7 +43,6 @@ def user_errors() -> Iterator[None]:
     (and to stderr under -v). Exits the command asked for (typer.Exit, click's errors) and Ctrl-C pass through.
     """
     import click
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     try:
         yield
@@ -51,9 +50,9 @@ def user_errors() -> Iterator[None]:
         raise  # an exit the command chose, with its own code and message
     except UserError as e:
         _fail(str(e))
-    except ArgumentError as e:
+    except _sqlalchemy_error("ArgumentError") as e:
         _fail(f"not a database URL SQLAlchemy understands: {_first_line(e)}")
-    except SQLAlchemyError as e:
+    except _sqlalchemy_error("SQLAlchemyError") as e:
         if _damaged_database(e):
             _fail(DAMAGED_DB_MESSAGE.format(reason=_sqlite_reason(e)))
         _fail(f"metadata database: {_first_line(e)}")
@@ -64,6 +63,17 @@ def user_errors() -> Iterator[None]:
         if _damaged_database(e):  # sqlite3 used directly, without SQLAlchemy around it
             _fail(DAMAGED_DB_MESSAGE.format(reason=_sqlite_reason(e)))
         _internal_error(e)
+
+
+class _NeverRaised(Exception):
+    pass
+
+
+def _sqlalchemy_error(name: str) -> type[BaseException]:
+    """SQLAlchemy's exception class, or one nothing raises where SQLAlchemy was never imported (an except clause
+    evaluates this only when an exception is raised, so a query answered by a server never imports SQLAlchemy)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return getattr(module, name) if module is not None else _NeverRaised
 
 
 def _fail(message: str) -> NoReturn:

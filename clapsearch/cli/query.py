@@ -38,10 +38,6 @@ def query(
                                                               "index (same model) could answer at once."),
 ) -> None:
     """Search an index by text (or by example with --audio) and print ranked files."""
-    from clapsearch.search import SearchEngine
-    from clapsearch.search.engine import check_query_audio
-    from clapsearch.search.filters import describe, parse_filters
-
     with user_errors():
         if not texts and audio is None:
             raise OptionError("give a text query, e.g. clapsearch query \"a dog barking\", or --audio FILE")
@@ -49,18 +45,23 @@ def query(
             if not text.strip():
                 raise OptionError(f"empty query {text!r}: describe the sound in words, e.g. clapsearch query "
                                   "\"a dog barking\", or give --audio FILE to find sounds like a recording")
-        flt = parse_filters(where or [], folder or [], formats or [], path or [])  # a bad filter: before any work
-        if audio is not None:
-            check_query_audio(audio)  # before the model loads
         labels: list[str] = list(texts or [])
+        # a running `serve` with the index's model answers before anything heavy is imported here
         results = _through_server(index_dir, labels, k, model, where, folder, formats, path) \
             if not (no_server or audio is not None or db) else None
         if results is None:
+            from clapsearch.search import SearchEngine
+            from clapsearch.search.engine import check_query_audio
+            from clapsearch.search.filters import parse_filters
+
+            flt = parse_filters(where or [], folder or [], formats or [], path or [])  # a bad filter: before any work
+            if audio is not None:
+                check_query_audio(audio)  # before the model loads
             engine = SearchEngine(index_dir, db_url=db, model=model, device=device, precision=precision)
             results = engine.query_text(labels, k, where=flt) if labels else []
-        if audio is not None:
-            labels.append(f"sounds like {display_path(str(audio))}")
-            results.append(engine.query_audio(audio, k, where=flt))
+            if audio is not None:
+                labels.append(f"sounds like {display_path(str(audio))}")
+                results.append(engine.query_audio(audio, k, where=flt))
     if as_json:
         print(json.dumps([{"query": q, "results": [h.to_dict() for h in hits]} for q, hits in zip(labels, results)]))
         return
@@ -74,17 +75,26 @@ def query(
             table.add_row(str(rank), f"{h.score:.3f}", escape(display_path(h.path)),
                           f"{mmss(h.start)}-{mmss(h.end)}")
         if not hits:
-            table.add_row("", "", "(the index is empty)" if flt is None
-                          else f"(no indexed file matches the filter: {escape(describe(flt))})", "")
+            shown = _described(where, folder, formats, path) if (where or folder or formats or path) else None
+            table.add_row("", "", "(the index is empty)" if shown is None
+                          else f"(no indexed file matches the filter: {escape(shown)})", "")
         console.print(table)
 
 
 def _through_server(index_dir: Path, texts: list[str], k: int, model: str | None, where: list[str] | None,
                     folder: list[str] | None, formats: list[str] | None, path: list[str] | None) -> list | None:
     """The results of a running `clapsearch serve` on this index with its model, or None to search here."""
-    from clapsearch.search.filters import parse_folder
-    from clapsearch.server.client import query_through_server
+    from clapsearch.server.client import folder_param, query_through_server
 
-    folders = [parse_folder(f).prefix for f in folder or []]  # relative to here, not to the server's folder
+    if any(not v.strip() for v in [*(where or []), *(folder or []), *(formats or []), *(path or [])]):
+        return None  # an empty filter: the local path says what is wrong
+    folders = [folder_param(f) for f in folder or []]  # relative to here, not to the server's folder
     params = {"where": where or [], "folder": folders, "format": formats or [], "path": path or []}
     return query_through_server(index_dir, texts, k, model=model, params=params)
+
+
+def _described(where: list[str] | None, folder: list[str] | None, formats: list[str] | None,
+               path: list[str] | None) -> str:
+    from clapsearch.search.filters import describe, parse_filters
+
+    return describe(parse_filters(where or [], folder or [], formats or [], path or []))

@@ -99,6 +99,16 @@ class RemoteHit:
                 "file_id": self.file_id, "segment_id": self.segment_id}
 
 
+def folder_param(text: str) -> str:
+    """A --folder value as the API takes it: an absolute path (resolved here, as clapsearch.search.filters'
+    parse_folder resolves it) or a bare folder name (any folder so named)."""
+    name = text.strip()
+    p = Path(name).expanduser()
+    if p.is_absolute() or "/" in name.strip("/") or name in (".", "..") or (Path.cwd() / p).is_dir():
+        return str((Path.cwd() / p).resolve())
+    return name.strip("/")
+
+
 def query_through_server(folder: str | Path, texts: list[str], k: int, model: str | None = None,
                          params: dict[str, list[str]] | None = None) -> list[list[RemoteHit]] | None:
     """Answer text queries through a live `serve` on this index; None where the caller must search locally.

@@ -122,3 +122,15 @@ def test_stopping_the_server_removes_its_record(served: Path) -> None:
     assert proc.wait(30) in (0, 130)  # 130: uvicorn ends as interrupted by SIGINT, as a shell expects
     assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
     assert not (idx / "server.json").exists()
+
+
+def test_a_query_answered_by_the_server_imports_no_model_sql_or_faiss(server: dict[str, object]) -> None:
+    code = ("import sys\nfrom clapsearch.cli.main import app\n"
+            f"sys.argv = ['clapsearch', 'query', 'a steady beep', '--index', {str(server['idx'])!r}, '--json']\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('torch', 'faiss', 'sqlalchemy', 'transformers', 'clapsearch.search') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300).stdout
+    results, loaded = out.strip().splitlines()
+    assert len(json.loads(results)[0]["results"]) == 4  # every file of the served index
+    assert loaded == "[]"
