@@ -10,21 +10,11 @@ from clapsearch.paths import display_path
 
 
 def parameter_count(name: str) -> int | None:
-    """Return a model's parameter count, built on the meta device (no memory, no weights), or None."""
-    import torch
+    """Return a model's parameter count without building it (clapsearch.model.sizes), or None."""
+    from clapsearch.model.config import load_config
+    from clapsearch.model.sizes import parameter_count as count
 
-    from clapsearch.model import load_config
-    from clapsearch.model.factory import build_model
-
-    config = load_config(name)
-    for device in ("meta", "cpu"):  # some front ends compute their constants eagerly: build those for real
-        try:
-            with torch.device(device):
-                model = build_model(config, pretrained=False)
-            return sum(p.numel() for p in model.parameters())
-        except Exception:  # a tower that needs a package this install lacks: size unknown, still listed
-            continue
-    return None
+    return count(load_config(name))
 
 
 def models(
@@ -32,8 +22,8 @@ def models(
                                                           "into ~/.cache/clapsearch and convert it."),
 ) -> None:
     """List the models with their size, licence, sample rate, clip length and published zero-shot accuracy."""
-    from clapsearch.model import available_configs, load_config
-    from clapsearch.model.factory import resolve_model_dir
+    from clapsearch.model.config import available_configs, load_config
+    from clapsearch.model.folders import resolve_model_dir
     from clapsearch.model.zoo import PUBLISHED
 
     if download:
@@ -59,7 +49,7 @@ def models(
                           f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
                           ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",
                           weights, cfg.description)
-        from clapsearch.model.zoo.hf import listing  # transformers' published CLAP models (--model hf:...)
+        from clapsearch.model.zoo.hf_names import listing  # transformers' published CLAP models (--model hf:...)
 
         for row in listing():
             table.add_row(*(escape(row.get(str(c.header), "?")) for c in table.columns))

@@ -112,9 +112,11 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
                  device: str | torch.device = "cpu") -> ClapModel:
     """Return a ClapModel in eval mode: built-in name, config .json, or folder from save_model / train;
     or transformers' ClapModel for `hf:ORG/NAME` or a save_pretrained folder (clapsearch.model.zoo.hf)."""
-    from clapsearch.model.zoo.hf import is_hf_folder, is_hf_name, load_hf_model
+    from clapsearch.model.zoo.hf_names import is_hf_folder, is_hf_name
 
     if is_hf_name(name_or_path) or is_hf_folder(name_or_path):
+        from clapsearch.model.zoo.hf import load_hf_model
+
         return load_hf_model(name_or_path).to(device).eval()
     folder = resolve_model_dir(name_or_path)
     config = load_config(folder if folder else name_or_path)
@@ -163,15 +165,15 @@ def _config_file(name_or_path: str | Path, folder: Path | None) -> Path | None:
     return path if path.suffix == ".json" and path.is_file() else None
 
 
+def _frozen_prefixes(config: ModelConfig) -> tuple[str, ...]:
+    return tuple(p for p, frozen in (("audio_tower.", config.freeze_audio), ("text_tower.", config.freeze_text))
+                 if frozen)
+
+
 def trainable_state(model: ClapModel) -> dict[str, torch.Tensor]:
     """Return the tensors a saved model needs: heads, temperature, and every tower that is not frozen."""
-    skip = []
-    if model.config.freeze_audio:
-        skip.append("audio_tower.")
-    if model.config.freeze_text:
-        skip.append("text_tower.")
-    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()
-            if not any(k.startswith(s) for s in skip)}
+    skip = _frozen_prefixes(model.config)
+    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not k.startswith(skip)}
 
 
 def load_weights(model: ClapModel, path: Path, state: dict[str, torch.Tensor] | None = None,
@@ -188,11 +190,11 @@ def load_weights(model: ClapModel, path: Path, state: dict[str, torch.Tensor] | 
         raise WeightsError(f"weights {display_path(str(path))} do not fit model {model.config.name!r} "
                            f"({str(e).strip().splitlines()[-1].strip()}): save or convert the model again, with "
                            "its config.json beside its weights") from None
-    if assign:
+    skip = _frozen_prefixes(model.config)
+    missing = [k for k in missing if not k.startswith(skip)]
+    if assign:  # whatever the file did not replace is still on the meta device, frozen or not
         missing += [k for k, v in model.state_dict(keep_vars=True).items() if v.is_meta and k not in missing]
         _channels_last_again(model)
-    frozen = set(model.state_dict()) - set(trainable_state(model))
-    missing = [k for k in missing if k not in frozen or model.state_dict(keep_vars=True)[k].is_meta]
     if missing or unexpected:
         raise WeightsError(f"weights {display_path(str(path))} do not fit model {model.config.name!r}: "
                            f"missing {missing[:5]}, unexpected {unexpected[:5]}; save or convert the model again, "
