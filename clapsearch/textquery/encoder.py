@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from clapsearch.model.folders import WEIGHTS_FILE, read_safetensors
 from clapsearch.textquery.bert import BertShape, NumpyBert, l2_normalise, pool, projection_head
 
 TOWER_PREFIX = "text_tower.encoder."
+SMALL_BATCH_TOKENS = 2048  # up to this many tokens in a batch, BLAS runs on one thread
 # BertConfig's defaults (bert-base-uncased), which a published model's hf_config overrides
 BERT_DEFAULTS: dict[str, Any] = {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
                                  "hidden_act": "gelu", "layer_norm_eps": 1e-12,
@@ -60,9 +62,22 @@ class NumpyTextEncoder:
         for b in range(0, len(order), batch_size):
             idx = order[b:b + batch_size]
             ids, mask = self.tokenize([items[i] for i in idx])
-            features = pool(self.bert(ids, mask), mask, self.pooling)
-            out[idx] = l2_normalise(projection_head(features, self.head))
+            with _blas_threads(1 if ids.size <= SMALL_BATCH_TOKENS else None):
+                features = pool(self.bert(ids, mask), mask, self.pooling)
+                out[idx] = l2_normalise(projection_head(features, self.head))
         return out[0] if single else out
+
+
+def _blas_threads(limit: int | None) -> AbstractContextManager[object]:
+    """Limit BLAS threads for a block: a query's matrices are tiny, and waking threads costs more than they
+    save (ten times the single-threaded time on a busy 2-core machine)."""
+    if limit is None:
+        return nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; without it the default threads
+        return nullcontext()
+    return threadpool_limits(limit, user_api="blas")
 
 
 def _tokenizer(folder: Path, max_length: int) -> Any | None:
