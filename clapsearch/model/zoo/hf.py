@@ -147,7 +147,7 @@ def _load_parts(source: str, shown: str) -> tuple[Any, Any, Any]:
     hf_logging.disable_progress_bar()  # the CLI prints its own progress
     parts: list[Any] = []
     # float32 whatever the saved dtype (transformers would keep a float16 file's dtype): vectors are float32
-    model_kwargs = {"dtype": torch.float32}
+    model_kwargs: dict[str, Any] = {"dtype": torch.float32}
     for what, load, kwargs in (("model", HfClapModel.from_pretrained, model_kwargs),
                                ("tokenizer", AutoTokenizer.from_pretrained, {}),
                                ("feature extractor", ClapFeatureExtractor.from_pretrained, {})):
