@@ -133,3 +133,17 @@ def test_default_model_groups_the_copies_of_a_demo_sound_and_nothing_else(tmp_pa
     assert table.exit_code == 0 and "loop_tabla-copy.mp3" in table.stdout and "exact" in table.stdout
     bad = CliRunner().invoke(app, ["dupes", "--index", str(tmp_path / "idx"), "--threshold", "1.5"])
     assert bad.exit_code == 1 and "--threshold 1.5" in bad.output
+
+
+def test_fft_sizes_are_the_smallest_fast_lengths() -> None:
+    from clapsearch.audio.similarity import fast_fft_size
+
+    def smooth(m: int) -> bool:
+        for f in (2, 3, 5):
+            while m % f == 0:
+                m //= f
+        return m == 1
+
+    for n in [*range(1, 400), 159_999, 160_001, 1_919_999]:
+        size = fast_fft_size(n)
+        assert size >= n and smooth(size) and not any(smooth(m) for m in range(n, size)), n
