@@ -84,3 +84,34 @@ def test_hits_show_their_path_as_printable_text() -> None:
     assert Hit("/a.wav", 0.5, 0.0, 1.0, 7, 70).to_dict()["file_id"] == 7
     json.dumps(hit.to_dict()).encode("utf-8")  # no lone surrogate left to trip an encoder
     assert Hit("/music/plain.wav", 0.25, 1.0, 2.0).to_dict()["path"] == "/music/plain.wav"
+
+
+def test_more_like_this_by_file_id_or_segment_with_metadata_in_one_query(tmp_path: Path) -> None:
+    from clapsearch.search import UnknownFile
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(lib / "tone_a.wav", tone(1000, 6.0), 16000)
+    sf.write(lib / "tone_b.wav", tone(1000, 1.5, amp=0.25), 16000)
+    sf.write(lib / "hiss.flac", noise(2.0, amp=0.3), 16000)
+    index_paths([lib], tmp_path / "idx", model="tiny", workers=0)
+    engine = SearchEngine(tmp_path / "idx", device="cpu")
+    by_name = {Path(h.path).name: h for h in engine.query_text(["x"], k=10)[0]}
+    a = by_name["tone_a.wav"]
+    assert a.file_id is not None and a.segment_id is not None
+    hits = engine.similar_to_file(a.file_id, k=5)
+    assert [Path(h.path).name for h in hits] == ["tone_b.wav", "hiss.flac"]  # itself left out
+    assert hits == engine.query_audio(lib / "tone_a.wav", k=5)  # the same query: the file's mean vector
+    segments = engine.index.store.file_segments(a.file_id)
+    assert len(segments) >= 2
+    one = engine.similar_to_file(a.file_id, k=5, segment_id=segments[-1][0], where="duration<3")
+    assert {Path(h.path).name for h in one} == {"tone_b.wav", "hiss.flac"}
+    assert [Path(h.path).name for h in engine.similar_to_file(a.file_id, k=5, where=["duration<3", "size>0"])
+            if h.path.endswith(".flac")] == ["hiss.flac"]
+    files = engine.files(hits)
+    assert {f.format for f in files.values()} == {"WAV", "FLAC"} and all(f.duration for f in files.values())
+    assert files[hits[0].file_id].path == hits[0].path and files[hits[0].file_id].sample_rate == 16000
+    with pytest.raises(UnknownFile, match="no indexed file with id 999"):
+        engine.similar_to_file(999)
+    with pytest.raises(UnknownFile, match="has no segment 12345"):
+        engine.similar_to_file(a.file_id, segment_id=12345)
