@@ -82,7 +82,7 @@ class Encoder:
     """
 
     device: str  # "cpu" or "cuda[:N]", and
-    precision: str  # the audio network's: both resolved when the model is built (__getattr__ builds it)
+    precision: str  # the audio network's: both resolved on first use (__getattr__), without building the model
 
     def __init__(self, model: str | Path | ClapModel = "default", device: str = "auto",
                  precision: str = "fp32", text_backend: str = "auto") -> None:
@@ -121,12 +121,12 @@ class Encoder:
         from clapsearch.model import model_identity
         from clapsearch.model.precision import apply_precision, resolve_precision
 
-        self.device = resolve_device(self._device)
         model.to(self.device).eval()
         if self._identity is None:
             self._identity = model_identity(model)  # before a precision changes the weights
         # the audio network's precision (fp32, bf16, int8; 'auto' per clapsearch.model.precision.AUTO)
-        self.precision = resolve_precision(self._precision, model.config.name, self.device)
+        if "precision" not in self.__dict__:
+            self.precision = resolve_precision(self._precision, model.config.name, self.device)
         if self.precision != getattr(model, "precision", "fp32"):
             apply_precision(model, self.precision, calibration_waves(model.config.audio.sample_rate)
                             if self.precision == "int8" else None)
@@ -145,9 +145,15 @@ class Encoder:
         return self._model is not None
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("device", "precision"):  # known once the model is built
-            self.model  # noqa: B018 - builds it, setting both
-            return self.__dict__[name]
+        """device and precision, resolved on first use (torch is imported, no model is built)."""
+        if name == "device":
+            self.device = resolve_device(self.__dict__["_device"])
+            return self.device
+        if name == "precision" and "config" in self.__dict__:
+            from clapsearch.model.precision import resolve_precision
+
+            self.precision = resolve_precision(self._precision, self.config.name, self.device)
+            return self.precision
         raise AttributeError(name)
 
     @property
