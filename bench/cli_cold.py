@@ -48,18 +48,18 @@ def build_library(folder: Path, clips: int, seed: int = 0) -> None:
         sf.write(folder / f"{i:05d}_{name}.wav", np.clip(clip, -1, 1), 44100, subtype="PCM_16")
 
 
-def run(args: list[str], tree: Path | None) -> tuple[float, float, str]:
-    """Run one clapsearch command; return (wall s, peak RSS MB, stdout)."""
+def run(args: list[str], tree: Path | None) -> tuple[float, float, float, str]:
+    """Run one clapsearch command; return (wall s, CPU s (user + system), peak RSS MB, stdout)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
-    proc = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M", *CLAPSEARCH, *args], capture_output=True,
+    proc = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M", *CLAPSEARCH, *args], capture_output=True,
                           text=True, env=env, cwd="/tmp")
     line = [ln for ln in proc.stderr.splitlines() if ln.startswith("TIME ")]
     if proc.returncode != 0 or not line:
         raise SystemExit(f"clapsearch {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    _, wall, rss = line[-1].split()
-    return float(wall), int(rss) / 1024, proc.stdout
+    _, wall, user, system, rss = line[-1].split()
+    return float(wall), float(user) + float(system), int(rss) / 1024, proc.stdout
 
 
 def main() -> None:
@@ -81,18 +81,19 @@ def main() -> None:
                 "models": ["models"]}
     trees: dict[str, Path | None] = {"after": None} if args.before is None else {"before": args.before,
                                                                                   "after": None}
-    figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    figures: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for _ in range(args.runs):
         for what, cmd in commands.items():
             for label, tree in trees.items():  # interleaved: A B A B
-                wall, rss, _ = run(cmd, tree)
-                figures.setdefault((what, label), []).append((wall, rss))
-    print(f"cold CLI, {args.clips}-clip index, median of {args.runs} (wall s / peak RSS MB), "
-          f"{os.cpu_count()} cores")
+                wall, cpu, rss, _ = run(cmd, tree)
+                figures.setdefault((what, label), []).append((wall, cpu, rss))
+    print(f"cold CLI, {args.clips}-clip index, median of {args.runs}: wall s, CPU s (user + system: what a quiet "
+          f"machine's wall comes close to), peak RSS MB; {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f} at the end")
     for (what, label), vals in figures.items():
-        walls, rsss = [w for w, _ in vals], [r for _, r in vals]
-        print(f"{what:22s} {label:7s} {statistics.median(walls):6.2f} s  {statistics.median(rsss):6.0f} MB   "
-              f"(walls {' '.join(f'{w:.2f}' for w in walls)})")
+        walls, cpus, rsss = ([v[i] for v in vals] for i in range(3))
+        print(f"{what:22s} {label:7s} wall {statistics.median(walls):6.2f} s  CPU {statistics.median(cpus):6.2f} s  "
+              f"{statistics.median(rsss):6.0f} MB   (walls {' '.join(f'{w:.2f}' for w in walls)})")
 
 
 if __name__ == "__main__":
