@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -42,11 +44,15 @@ def one_thread_per_request() -> None:
     threadpool_limits(1)
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def run_server(index_dir: str | Path, db_url: str | None = None, host: str = "127.0.0.1", port: int = 8000,
                token: str | None = None, watch: bool = False, max_upload_mb: float = 20.0,
-               device: str = "auto") -> None:
+               device: str = "auto", precision: str = "auto") -> None:
     """Serve until Ctrl-C or SIGTERM; the index folder's server.json names this server meanwhile."""
-    engine = SearchEngine(index_dir, db_url=db_url, device=device)
+    engine = SearchEngine(index_dir, db_url=db_url, device=device, precision=precision)
     one_thread_per_request()
     app = create_app(engine, token=token, max_upload_mb=max_upload_mb, watching=watch)
     watcher = None
@@ -62,6 +68,9 @@ def run_server(index_dir: str | Path, db_url: str | None = None, host: str = "12
           + (f"; watching {len(watcher.roots)} folder(s) for changes" if watcher else ""), flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again: let that end the process through Python
+    # (SystemExit), so the finally below removes server.json instead of the default action killing it first
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     write_server_file(index_dir, host, port, engine.index.store.meta(), token)
     try:
         if watcher:

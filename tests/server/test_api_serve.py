@@ -110,7 +110,8 @@ def test_query_never_uses_a_server_with_another_model(server: dict[str, object],
     assert query_through_server(idx, ["x"], 3) is not None
 
 
-def test_stopping_the_server_removes_its_record(served: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_the_server_removes_its_record(served: Path, sig: int) -> None:
     idx = served / "idx"
     proc = subprocess.Popen(CLI + ["serve", "--index", str(idx), "--port", "0", "--device", "cpu"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -118,7 +119,7 @@ def test_stopping_the_server_removes_its_record(served: Path) -> None:
     while not (idx / "server.json").exists() or json.loads((idx / "server.json").read_text())["pid"] != proc.pid:
         assert proc.poll() is None and time.monotonic() - t0 < 120
         time.sleep(0.2)
-    os.kill(proc.pid, signal.SIGINT)
+    os.kill(proc.pid, sig)
     assert proc.wait(30) in (0, 130)  # 130: uvicorn ends as interrupted by SIGINT, as a shell expects
     assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
     assert not (idx / "server.json").exists()
