@@ -127,11 +127,12 @@ def top_files(seg_ids: np.ndarray, k: int) -> np.ndarray:
 def measure(kind: str, path: Path, queries: np.ndarray, truth: np.ndarray, n: int, nprobe: int | None,
             tmp: Path, sweep: list[int]) -> dict[str, object]:
     """Build one index type from the vectors at path and measure it (run in a child process: its own RSS)."""
-    from clapsearch.vectors import VectorIndex
+    from clapsearch.vectors import VectorIndex, kinds
     from clapsearch.vectors.kinds import TRAIN_SAMPLE, auto_kind
 
     faiss.omp_set_num_threads(2)
     dim = queries.shape[1]
+    default_shortlist = kinds.SHORTLIST
     stored = np.load(path, mmap_mode="r")
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
@@ -154,6 +155,14 @@ def measure(kind: str, path: Path, queries: np.ndarray, truth: np.ndarray, n: in
         print(f"  {kind} nprobe {probe}: recall@10 {r:.3f}, {1000 * (time.perf_counter() - t) / len(queries):.2f} "
               "ms/query", flush=True)
     index.nprobe = nprobe or default_nprobe
+    for factor in sweep if kind == "ivf-pq" else []:
+        kinds.SHORTLIST, t = factor, time.perf_counter()
+        found = [top_files(index.search(q, 40)[1][0], 10) for q in queries]
+        r = np.mean([len(set(a[a >= 0]) & set(b[b >= 0])) / 10 for a, b in zip(found, truth)])
+        print(f"  {kind} re-rank {factor} x k: recall@10 {r:.3f}, "
+              f"{1000 * (time.perf_counter() - t) / len(queries):.2f} "
+              "ms/query", flush=True)
+    kinds.SHORTLIST = default_shortlist
     lat = []
     got = []
     for rep in range(3):
@@ -182,7 +191,7 @@ def _child(kind, path, queries, truth, n, nprobe, sweep, out) -> None:
 
 def store_figures(path: Path, n: int, folder: Path, kind: str) -> dict[str, object]:
     """Vectors kept as SQL blobs (today's storage) at n segments: write, size, full read (a FAISS rebuild's input),
-    a rebuild of `kind` from it, opening the saved FAISS file, and fetching a 256-vector re-rank shortlist."""
+    a rebuild of `kind` from it, opening the saved FAISS file, and fetching a 160-vector re-rank shortlist."""
     from sqlalchemy import insert
 
     from clapsearch.store import FileRecord, SegmentRecord, Store
@@ -223,7 +232,7 @@ def store_figures(path: Path, n: int, folder: Path, kind: str) -> dict[str, obje
     open_s = time.perf_counter() - t0
     fetch = []
     for _ in range(100):
-        ids = rng.choice(n, 256, replace=False) + 1
+        ids = rng.choice(n, 160, replace=False) + 1  # ivf-pq re-ranks 4 x 40 segments for a top-10 of files
         t = time.perf_counter()
         store.vectors_by_ids(ids, data.shape[1])
         fetch.append(time.perf_counter() - t)
@@ -231,8 +240,8 @@ def store_figures(path: Path, n: int, folder: Path, kind: str) -> dict[str, obje
     return {"storage": "sql-blobs", "segments": rows, "kind": kind, "write_s": round(write_s, 1),
             "sqlite_mb": round(size / 2**20), "read_all_s": round(read_s, 1), "rebuild_s": round(rebuild_s, 1),
             "faiss_mb": round((folder / "vectors.faiss").stat().st_size / 2**20),
-            "open_faiss_s": round(open_s, 2), "fetch256_p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "fetch256_p99_ms": round(float(np.percentile(ms, 99)), 2)}
+            "open_faiss_s": round(open_s, 2), "fetch160_p50_ms": round(float(np.percentile(ms, 50)), 2),
+            "fetch160_p99_ms": round(float(np.percentile(ms, 99)), 2)}
 
 
 def main() -> None:
@@ -247,8 +256,9 @@ def main() -> None:
                     help="where the seed cache and the synthetic vectors (float16, N x 1 KiB) are kept")
     ap.add_argument("--nprobe", type=int, default=None, help="override the IVF lists scanned per query")
     ap.add_argument("--store", default=None, metavar="KIND", help="instead: measure SQL blob storage at N "
-                    "(write, size, read-all, rebuild of KIND, open, re-rank fetch) in --work")
-    ap.add_argument("--sweep", default="", help="IVF types: also print recall and time at these nprobe (16,32,..)")
+                    "(write, size, read-all, rebuild of KIND, open, re-rank fetch of 160) in --work")
+    ap.add_argument("--sweep", default="", help="IVF types: also print recall and time at these nprobe (16,32,..); "
+                    "ivf-pq: also at these re-rank factors (shortlist = factor x k)")
     args = ap.parse_args()
     sweep = [int(x) for x in args.sweep.split(",") if x]
     faiss.omp_set_num_threads(2)
@@ -271,7 +281,7 @@ def main() -> None:
     truth = exact_files(path, queries)
     print(f"exact ground truth in {time.perf_counter() - t0:.0f} s", flush=True)
     rows = []
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context("spawn")  # a fresh process per type: its peak RSS is its own
     for kind in args.types.split(","):
         q = ctx.Queue()
         p = ctx.Process(target=_child, args=(kind, path, queries, truth, args.segments, args.nprobe, sweep, q))

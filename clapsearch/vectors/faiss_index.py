@@ -11,7 +11,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from clapsearch.vectors.kinds import KINDS, SHORTLIST, SHORTLIST_MIN, Layout, needs_training
+from clapsearch.vectors import kinds
+from clapsearch.vectors.kinds import KINDS, Layout, needs_training
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class VectorIndex:
         """Every id the index holds, sorted (for consistency checks)."""
         if isinstance(self.index, faiss.IndexIVF):
             lists = self.index.invlists
+            assert lists is not None  # a trained IVF index always has its lists
             parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
                      for i in range(self.nlist) if lists.list_size(i)]
             return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
@@ -136,7 +138,7 @@ class VectorIndex:
 
     def _shortlist(self, k: int) -> int:
         if self.kind == "ivf-pq" and self.trained_on and self.rerank_source is not None:
-            return min(self.ntotal, max(SHORTLIST * k, SHORTLIST_MIN))
+            return min(self.ntotal, max(kinds.SHORTLIST * k, kinds.SHORTLIST_MIN))
         return k
 
     def _finish(self, queries: np.ndarray, scores: np.ndarray, ids: np.ndarray,
