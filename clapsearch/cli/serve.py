@@ -42,6 +42,8 @@ def serve(
     watch: bool = typer.Option(False, "--watch", help="Index new, changed, moved and deleted files as they happen."),
     max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.001, help="Largest clip POST may upload."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    precision: str = typer.Option("auto", "--precision", help="Audio network precision for uploaded clips: auto "
+                                  "(the index's), fp32, bf16 or int8; --watch always indexes at the index's."),
 ) -> None:
     """Serve the search page at http://HOST:PORT/ and its JSON API (documented at /docs)."""
     with user_errors():
@@ -51,4 +53,4 @@ def serve(
         from clapsearch.server.run import run_server
 
         run_server(index_dir, db_url=db, host=host, port=port, token=token, watch=watch,
-                   max_upload_mb=max_upload_mb, device=device)
+                   max_upload_mb=max_upload_mb, device=device, precision=precision)

@@ -16,13 +16,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import torch
-from torch import nn
-
 from clapsearch.errors import OptionError
-from clapsearch.signal.padding import fit_clip
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch is imported where a precision is applied, so that checking an option needs none
+    import torch
+    from torch import nn
+
     from clapsearch.model.clap import ClapModel
     from clapsearch.model.towers.audio import AudioTower
 
@@ -44,6 +43,8 @@ AUTO: dict[str, dict[str, str]] = {
 @functools.lru_cache(maxsize=1)
 def cpu_has_bf16() -> bool:
     """True when this CPU runs bf16 natively (AVX-512 BF16 or AMX), as oneDNN sees it."""
+    import torch
+
     try:
         if torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
             return True
@@ -64,6 +65,8 @@ def check_precision(precision: str) -> str:
 
 def auto_precision(model_name: str, device: str) -> str:
     """The precision `auto` gives this model on this device (fp32 unless measured to pass)."""
+    import torch
+
     kind = "cuda" if str(device).startswith("cuda") else "cpu"
     choice = AUTO[kind].get(model_name, "fp32")
     if choice == "bf16" and kind == "cpu" and not cpu_has_bf16():
@@ -80,6 +83,8 @@ def resolve_precision(precision: str, model_name: str, device: str, recorded: st
 
     auto with an existing index keeps the index's precision (its vectors must not be mixed).
     """
+    import torch
+
     check_precision(precision)
     if precision == "auto":
         return recorded or auto_precision(model_name, device)
@@ -94,18 +99,22 @@ def resolve_precision(precision: str, model_name: str, device: str, recorded: st
     return precision
 
 
-class _Autocast(nn.Module):
-    """Runs the wrapped network under bf16 autocast; returns float32."""
+def _autocast(inner: nn.Module, device_type: str) -> nn.Module:
+    """Wrap a network so that it runs under bf16 autocast and returns float32."""
+    import torch
+    from torch import nn
 
-    def __init__(self, inner: nn.Module, device_type: str) -> None:
-        super().__init__()
-        self.inner = inner
-        self.device_type = device_type
-        self.width = getattr(inner, "width", None)
+    class Autocast(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = inner
+            self.width = getattr(inner, "width", None)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        with torch.autocast(self.device_type, dtype=torch.bfloat16):
-            return self.inner(x).float()
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            with torch.autocast(device_type, dtype=torch.bfloat16):
+                return self.inner(x).float()
+
+    return Autocast()
 
 
 def apply_precision(model: ClapModel, precision: str, calibration: torch.Tensor | None = None) -> ClapModel:
@@ -122,7 +131,7 @@ def apply_precision(model: ClapModel, precision: str, calibration: torch.Tensor 
         raise ValueError(f"the model is already in {current}")
     tower: AudioTower = model.audio_tower
     if precision == "bf16":
-        tower.net = _Autocast(tower.net, next(tower.net.parameters()).device.type)
+        tower.net = _autocast(tower.net, next(tower.net.parameters()).device.type)
     elif precision == "int8":
         if calibration is None:
             raise ValueError("int8 needs calibration waveforms")
@@ -131,20 +140,23 @@ def apply_precision(model: ClapModel, precision: str, calibration: torch.Tensor 
     return model
 
 
-@torch.no_grad()
 def _quantize_int8(tower: AudioTower, calibration: torch.Tensor) -> nn.Module:
     """Static int8 quantisation of the audio network (convolutions with their batch norms folded, and linear
     layers), activation ranges calibrated on real clips. The scales are fixed, so a window's vector does not
     depend on its batch (dynamic quantisation's per-batch scales would)."""
     import warnings
 
+    import torch
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+    from clapsearch.signal.padding import fit_clip
 
     net = tower.net
     if next(net.parameters()).device.type != "cpu":
         raise OptionError("--precision int8 runs on the CPU only: use --device cpu, or --precision bf16")
-    feats = tower.features(fit_clip(calibration.float(), tower.cfg.clip_samples, "zero"))
+    with torch.no_grad():
+        feats = tower.features(fit_clip(calibration.float(), tower.cfg.clip_samples, "zero"))
     torch.backends.quantized.engine = "x86" if "x86" in torch.backends.quantized.supported_engines else "qnnpack"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao's deprecation notices (torchao is not a dependency)
@@ -154,8 +166,9 @@ def _quantize_int8(tower: AudioTower, calibration: torch.Tensor) -> nn.Module:
         except Exception as e:  # a network torch.fx cannot trace (data-dependent control flow)
             raise OptionError(f"--precision int8 is not available for this model's audio network "
                               f"({type(net).__name__}: {type(e).__name__}): use --precision bf16 or fp32") from None
-        for chunk in feats.split(8):
-            prepared(chunk)
+        with torch.no_grad():
+            for chunk in feats.split(8):
+                prepared(chunk)
         quantized = convert_fx(prepared)
     setattr(quantized, "width", getattr(net, "width", None))  # noqa: B010
     return quantized
@@ -163,6 +176,8 @@ def _quantize_int8(tower: AudioTower, calibration: torch.Tensor) -> nn.Module:
 
 def precision_for_model(precision: str, model: str | Path, device: str = "auto") -> str:
     """resolve_precision for a model given by name or folder, before it is loaded (its config is read)."""
+    import torch
+
     from clapsearch.model.config import load_config
     from clapsearch.model.factory import resolve_model_dir
 
