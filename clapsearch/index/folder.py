@@ -13,6 +13,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from clapsearch.encoder import Encoder
 from clapsearch.errors import UserError
 from clapsearch.index.lock import IndexLock, IndexLocked
+from clapsearch.model.precision import check_precision
 from clapsearch.store import Store
 from clapsearch.store.store import SQLITE_FILE
 from clapsearch.vectors import VectorIndex
@@ -86,6 +87,7 @@ class IndexDir:
         """
         if vector_index is not None:
             check_choice(vector_index)
+        check_precision(precision)
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise IndexError_(f"--index {folder} is a file, not an index folder: give the folder that "
@@ -135,7 +137,8 @@ class IndexDir:
             store.set_meta({"model": _model_key(built_with or model or "default"), "config_hash": ident["config_hash"],
                             "weights_hash": ident["weights_hash"], "dim": str(encoder.dim),
                             "sample_rate": str(encoder.sample_rate), "clip_seconds": str(encoder.clip_seconds),
-                            "precision": encoder.precision})
+                            "precision": encoder.precision, "vector_index": vector_index or "auto"})
+            meta["vector_index"] = vector_index or "auto"  # recorded with the model: one commit
         choice = meta.get("vector_index", "auto")
         if create and vector_index is not None and vector_index != meta.get("vector_index"):
             store.set_meta({"vector_index": vector_index})
