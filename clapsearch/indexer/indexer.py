@@ -190,6 +190,31 @@ def _on_ray(address: str, tasks: list[DecodeTask], idx: IndexDir, actors: int | 
                           actors, batch_size)
 
 
+def _on_gpu(idx: IndexDir) -> bool:
+    return str(idx.encoder.device).startswith("cuda")
+
+
+def _default_workers(idx: IndexDir) -> int:
+    """Decode processes: on a GPU every core but this one's (the GPU embeds faster than a few cores decode),
+    on the CPU up to 4, leaving cores to the model."""
+    cores = os.cpu_count() or 2
+    return max(1, min(32 if _on_gpu(idx) else 4, cores - 1))
+
+
+def _embedder(idx: IndexDir) -> Callable[[np.ndarray], np.ndarray]:
+    """The encoder's embed_waves; on CUDA, batches go through pinned host memory with an asynchronous copy."""
+    enc = idx.encoder
+    if not _on_gpu(idx):
+        return enc.embed_waves
+    import torch
+
+    def embed(waves: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(waves, dtype=np.float32)).pin_memory()
+        return enc.model.encode_audio(x.to(enc.device, non_blocking=True)).reshape(-1, enc.dim)
+
+    return embed
+
+
 def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask, DecodeResult]]:
     """Yield decoded tasks in order, with at most a few tasks in flight per worker (bounded memory).
 
@@ -212,8 +237,7 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
          on_progress: Callable[[Progress], None] | None,
          results: Iterable[tuple[DecodeTask, DecodeResult]] | None = None) -> None:
     """Embed and write; `results` (Ray): tasks whose `waves` are already the windows' vectors."""
-    if workers is None:
-        workers = max(1, min(4, (os.cpu_count() or 2) - 1))
+    workers = _default_workers(idx) if workers is None else workers
     if len(tasks) <= 2:
         workers = 0  # not worth starting processes
     files_total = len(pending)
@@ -222,7 +246,7 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
     batch: list[tuple[int, int, np.ndarray]] = []  # (file index, window index, wave)
     next_window: dict[int, int] = {}
     stages = summary.stages = dict.fromkeys(STAGES, 0.0)
-    embed = idx.encoder.embed_waves if results is None else np.asarray
+    embed = _embedder(idx) if results is None else np.asarray
 
     def finish(i: int) -> None:
         p = pending.pop(i)

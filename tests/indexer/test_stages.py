@@ -1,0 +1,38 @@
+"""The indexer's per-stage timing (--profile) and how many decode processes feed the model."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from typer.testing import CliRunner
+
+from clapsearch.cli.main import app
+from clapsearch.indexer import index_paths
+from clapsearch.indexer import indexer as indexer_module
+
+
+def test_stages_account_for_the_run(library: Path, tmp_path: Path) -> None:
+    summary = index_paths([library], tmp_path / "idx", model="tiny", workers=1)
+    stages = summary.stages
+    assert list(stages) == list(indexer_module.STAGES)
+    assert stages["decode (worker time)"] > 0 and stages["model"] > 0 and stages["write"] > 0
+    assert sum(v for k, v in stages.items() if k != "decode (worker time)") <= summary.seconds
+    assert summary.to_dict()["stages"].keys() == stages.keys()
+
+
+def test_profile_prints_the_stage_table(library: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["index", str(library), "--index", str(tmp_path / "i"), "--model", "tiny",
+                                 "--workers", "0", "--profile"])
+    assert r.exit_code == 0, r.output
+    assert "pipeline stages" in r.output and "wait for decoding" in r.output and "whole run" in r.output
+
+
+def test_a_gpu_gets_every_core_but_one_for_decoding(monkeypatch) -> None:
+    idx = SimpleNamespace()
+    monkeypatch.setattr(indexer_module.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(indexer_module, "_on_gpu", lambda _: True)
+    assert indexer_module._default_workers(idx) == 15
+    monkeypatch.setattr(indexer_module, "_on_gpu", lambda _: False)
+    assert indexer_module._default_workers(idx) == 4  # the CPU model needs its cores
+    monkeypatch.setattr(indexer_module.os, "cpu_count", lambda: 2)
+    assert indexer_module._default_workers(idx) == 1
