@@ -129,18 +129,20 @@ def latencies(port: int, texts: list[str], n: int, k: int = 10) -> tuple[list[fl
     return out, parts
 
 
-def cold_cli(folder: Path, extra: list[str], runs: int = 3) -> tuple[float, float]:
-    """Median (wall s, peak RSS MB) of a new `clapsearch query` process."""
-    walls, rss = [], []
+def cold_cli(folder: Path, extra: list[str], runs: int = 3) -> tuple[float, float, float]:
+    """Median (wall s, peak RSS MB, user+system CPU s) of a new `clapsearch query` process."""
+    walls, rss, cpu = [], [], []
     for _ in range(runs):
-        p = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M", *CLI, "query", "a dog barking", "--index",
+        p = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M %U %S", *CLI, "query", "a dog barking", "--index",
                             str(folder), "-k", "10", *extra], capture_output=True, text=True, cwd="/tmp")
         line = [ln for ln in p.stderr.splitlines() if ln.startswith("TIME ")]
         if p.returncode != 0 or not line:
             raise SystemExit(f"query failed: {p.stderr[-2000:]}")
-        walls.append(float(line[0].split()[1]))
-        rss.append(float(line[0].split()[2]) / 1024)
-    return statistics.median(walls), statistics.median(rss)
+        fields = line[0].split()
+        walls.append(float(fields[1]))
+        rss.append(float(fields[2]) / 1024)
+        cpu.append(float(fields[3]) + float(fields[4]))
+    return statistics.median(walls), statistics.median(rss), statistics.median(cpu)
 
 
 def server_kind(folder: Path) -> str:
@@ -170,11 +172,13 @@ def main() -> None:
         folder = args.work / f"idx-{n}"
         built = build_index(folder, n, vectors)
         proc, port, started = start_server(folder)
+        cpu0 = _cpu_seconds(proc.pid)
         times, parts = latencies(port, texts, args.queries)
+        cpu = (_cpu_seconds(proc.pid) - cpu0) / (args.queries + 10) * 1000  # includes the 10 warm-up requests
         lat = np.array(times) * 1000
         rss = _rss_mb(proc.pid)
         rows.append((n, server_kind(folder), built, started, np.percentile(lat, 50), np.percentile(lat, 99), rss,
-                     {name: float(np.median(v)) for name, v in parts.items()}))
+                     {name: float(np.median(v)) for name, v in parts.items()}, cpu))
         print(f"{n:>9,} segments: p50 {rows[-1][4]:.1f} ms, p99 {rows[-1][5]:.1f} ms", file=sys.stderr, flush=True)
         if first is None:
             first = (folder, proc)
@@ -183,10 +187,13 @@ def main() -> None:
     print(f"\nEnd to end per query over HTTP (text encoding, search, metadata, JSON), k=10, {args.queries} queries, "
           f"{os.cpu_count()} CPUs")
     print(f"{'segments':>10} {'index':>7} {'SQL build s':>11} {'server start s':>14} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'server RSS MB':>13}  server-side medians (ms)")
-    for n, kind, built, started, p50, p99, rss, med in rows:
+          f"{'server RSS MB':>13} {'CPU ms/query':>12}  server-side medians (ms)")
+    for n, kind, built, started, p50, p99, rss, med, cpu in rows:
         inside = ", ".join(f"{name} {v:.1f}" for name, v in med.items())
-        print(f"{n:>10,} {kind:>7} {built:>11.1f} {started:>14.1f} {p50:>7.1f} {p99:>7.1f} {rss:>13.0f}  {inside}")
+        print(f"{n:>10,} {kind:>7} {built:>11.1f} {started:>14.1f} {p50:>7.1f} {p99:>7.1f} {rss:>13.0f} {cpu:>12.1f}"
+              f"  {inside}")
+    print("CPU ms/query: the server process's user+system CPU time per request, which a busy machine does not "
+          "inflate the way it inflates wall time (each request runs on one thread)")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} (1 min)")
     if first is not None:
         folder, proc = first
@@ -194,12 +201,18 @@ def main() -> None:
         local = cold_cli(folder, ["--no-server", "--device", "cpu"])
         _stop(proc)
         print(f"\nCold `clapsearch query TEXT` (new process, {folder.name}; median of 3, /usr/bin/time):")
-        print(f"  through the running server: {via[0]:.2f} s wall, {via[1]:.0f} MB peak RSS")
-        print(f"  --no-server (local search): {local[0]:.2f} s wall, {local[1]:.0f} MB peak RSS")
+        print(f"  through the running server: {via[0]:.2f} s wall, {via[1]:.0f} MB peak RSS, {via[2]:.2f} s CPU")
+        print(f"  --no-server (local search): {local[0]:.2f} s wall, {local[1]:.0f} MB peak RSS, {local[2]:.2f} s CPU")
     cold = ROOT / "bench" / "cli_cold.py"
     if args.cli_cold and cold.exists():
         print("\nbench/cli_cold.py:", flush=True)
         subprocess.run([sys.executable, str(cold)], check=False)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:

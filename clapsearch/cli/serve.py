@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 
 import typer
@@ -50,6 +51,10 @@ def serve(
         warning = check_bind(host, token, open_)
         if warning:
             err_console.print(f"[bold red]{warning}[/]")
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            # read by OpenMP (FAISS, torch) and BLAS when first loaded, i.e. below: one thread per request in
+            # every worker thread (a runtime call would reach only the calling thread's OpenMP settings)
+            os.environ.setdefault(name, "1")
         from clapsearch.server.run import run_server
 
         run_server(index_dir, db_url=db, host=host, port=port, token=token, watch=watch,

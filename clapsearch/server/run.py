@@ -36,6 +36,8 @@ def one_thread_per_request() -> None:
     One query is too small to share across cores: with two threads each waits for the other at every barrier,
     and on a busy machine those waits cost 4-10x (measured: a 10k-segment search 60 -> 16 ms, a text encoding
     200-700 -> 30-40 ms at load 10 on 2 cores). Concurrent requests still use every core, each on its own.
+    OpenMP's setting made here reaches only this thread: `clapsearch serve` also sets OMP_NUM_THREADS=1 before
+    FAISS and torch load, which reaches the worker threads that run the requests.
     """
     import faiss
     from threadpoolctl import threadpool_limits
