@@ -10,6 +10,7 @@ search, single-query p50/p99 (2 threads), batch throughput, and the type `auto` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import tempfile
@@ -125,10 +126,10 @@ def top_files(seg_ids: np.ndarray, k: int) -> np.ndarray:
 
 
 def measure(kind: str, path: Path, queries: np.ndarray, truth: np.ndarray, n: int, nprobe: int | None,
-            tmp: Path, sweep: list[int]) -> dict[str, object]:
+            tmp: Path, sweep: list[int], pq_bytes: int | None = None) -> dict[str, object]:
     """Build one index type from the vectors at path and measure it (run in a child process: its own RSS)."""
     from clapsearch.vectors import VectorIndex, kinds
-    from clapsearch.vectors.kinds import TRAIN_SAMPLE, auto_kind
+    from clapsearch.vectors.kinds import TRAIN_SAMPLE, Layout, auto_kind
 
     faiss.omp_set_num_threads(2)
     dim = queries.shape[1]
@@ -138,7 +139,10 @@ def measure(kind: str, path: Path, queries: np.ndarray, truth: np.ndarray, n: in
     rng = np.random.default_rng(0)
     pick = np.sort(rng.choice(n, min(n, TRAIN_SAMPLE), replace=False)) if kind != "flat" else np.zeros(0, int)
     sample = np.asarray(stored[pick], dtype=np.float32)
-    index = VectorIndex.build(dim, kind, sample, chunks(path), total=n)
+    layout = Layout.for_size(n, dim, len(sample)) if len(sample) else None
+    if layout is not None and pq_bytes:
+        layout = dataclasses.replace(layout, pq_m=pq_bytes)
+    index = VectorIndex.build(dim, kind, sample, chunks(path), total=n, layout=layout)
     build_s = time.perf_counter() - t0
     del sample
     index.rerank_source = lambda ids: np.asarray(stored[np.asarray(ids)], dtype=np.float32)
@@ -181,12 +185,13 @@ def measure(kind: str, path: Path, queries: np.ndarray, truth: np.ndarray, n: in
             "p50_ms": round(float(np.percentile(ms, 50)), 2), "p99_ms": round(float(np.percentile(ms, 99)), 2),
             "batch_qps": round(batch_qps, 1), "build_s": round(build_s, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "disk_mb": round(disk / 2**20, 1), "nlist": index.nlist, "nprobe": index.nprobe if index.nlist else 0}
+            "disk_mb": round(disk / 2**20, 1), "nlist": index.nlist, "nprobe": index.nprobe if index.nlist else 0,
+            "pq_bytes": layout.pq_m if layout is not None and kind == "ivf-pq" else 0}
 
 
-def _child(kind, path, queries, truth, n, nprobe, sweep, out) -> None:
+def _child(kind, path, queries, truth, n, nprobe, sweep, pq_bytes, out) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        out.put(measure(kind, path, queries, truth, n, nprobe, Path(tmp), sweep))
+        out.put(measure(kind, path, queries, truth, n, nprobe, Path(tmp), sweep, pq_bytes))
 
 
 def store_figures(path: Path, n: int, folder: Path, kind: str) -> dict[str, object]:
@@ -255,6 +260,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "clapsearch-vector-scale",
                     help="where the seed cache and the synthetic vectors (float16, N x 1 KiB) are kept")
     ap.add_argument("--nprobe", type=int, default=None, help="override the IVF lists scanned per query")
+    ap.add_argument("--pq-bytes", type=int, default=None, help="ivf-pq: bytes per code (default dim/8)")
     ap.add_argument("--store", default=None, metavar="KIND", help="instead: measure SQL blob storage at N "
                     "(write, size, read-all, rebuild of KIND, open, re-rank fetch of 160) in --work")
     ap.add_argument("--sweep", default="", help="IVF types: also print recall and time at these nprobe (16,32,..); "
@@ -284,7 +290,8 @@ def main() -> None:
     ctx = mp.get_context("spawn")  # a fresh process per type: its peak RSS is its own
     for kind in args.types.split(","):
         q = ctx.Queue()
-        p = ctx.Process(target=_child, args=(kind, path, queries, truth, args.segments, args.nprobe, sweep, q))
+        p = ctx.Process(target=_child, args=(kind, path, queries, truth, args.segments, args.nprobe, sweep,
+                                             args.pq_bytes, q))
         p.start()
         row = q.get()
         p.join()
