@@ -13,7 +13,10 @@ import numpy as np
 import torch
 
 from clapsearch.errors import WeightsError
+from clapsearch.model.folders import MODEL_FOLDER_FIX, looks_like_pickle
 from clapsearch.paths import display_path
+
+__all__ = ["MODEL_FOLDER_FIX", "load_safetensors", "load_torch_checkpoint", "looks_like_pickle", "refused_global"]
 
 # Besides tensors and containers, published CLAP/aisfx checkpoints hold numpy scalars (epoch counters,
 # metric values). These, and nothing else, may be rebuilt from a pickle.
@@ -49,16 +52,6 @@ def _reason(error: BaseException) -> str:
     return text[:200]
 
 
-def looks_like_pickle(path: Path) -> bool:
-    """Whether a file starts as a PyTorch checkpoint does: a zip archive (torch.save) or a pickle protocol byte."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return False
-    return head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"
-
-
 def load_torch_checkpoint(path: str | Path) -> Any:
     """Return the contents of a .pth/.pt file, refusing anything but tensors, containers and numpy scalars."""
     path = Path(path)
@@ -77,10 +70,6 @@ def load_torch_checkpoint(path: str | Path) -> Any:
                                "checkpoint that holds only tensors from a source you trust") from e
         raise WeightsError(f"cannot load checkpoint {shown}: it is damaged or not a PyTorch checkpoint "
                            f"({_reason(e)}); download or copy it again") from e
-
-
-MODEL_FOLDER_FIX = ("copy it again from where the model was saved, or convert the publisher's checkpoint again with "
-                    "'clapsearch convert FILE --to FOLDER'")
 
 
 def load_safetensors(path: str | Path, fix: str = MODEL_FOLDER_FIX) -> dict[str, torch.Tensor]:

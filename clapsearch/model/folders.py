@@ -34,6 +34,29 @@ _DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.in
            "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_, "BF16": np.uint16}
 
 
+def looks_like_pickle(path: Path) -> bool:
+    """Whether a file starts as a PyTorch checkpoint does: a zip archive (torch.save) or a pickle protocol byte."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return False
+    return head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"
+
+
+MODEL_FOLDER_FIX = ("copy it again from where the model was saved, or convert the publisher's checkpoint again with "
+                    "'clapsearch convert FILE --to FOLDER'")
+
+
+def damaged_weights(path: str | Path, reason: object, fix: str = MODEL_FOLDER_FIX) -> WeightsError:
+    """The error for a weights file that is not a usable safetensors file (a pickle in its place, or damage)."""
+    shown = display_path(str(path))
+    if looks_like_pickle(Path(path)):
+        return WeightsError(f"{shown} is a PyTorch pickle, not a safetensors file (clapsearch never unpickles a "
+                            f"model folder's weights: a pickle can run code): {fix}")
+    return WeightsError(f"{shown} is damaged or not a safetensors file ({reason}): {fix}")
+
+
 def resolve_model_dir(name_or_path: str | Path) -> Path | None:
     """Return the saved-model folder for a name (shipped weights, or a published model converted or
     downloaded into the cache) or a path, or None for a bare config."""
@@ -49,19 +72,21 @@ def resolve_model_dir(name_or_path: str | Path) -> Path | None:
 
 def safetensors_header(path: str | Path) -> dict[str, Any]:
     """Return a safetensors file's header (name -> dtype, shape, data_offsets), reading only the header."""
-    shown = display_path(str(path))
     try:
+        size = os.path.getsize(path)
         with open(path, "rb") as fh:
             (n,) = struct.unpack("<Q", fh.read(8))
-            if n > 100_000_000:
-                raise ValueError("header too large")
+            if n > size - 8:
+                raise ValueError("header larger than the file")
             header = json.loads(fh.read(n))
+        if not isinstance(header, dict):
+            raise ValueError("header is not a JSON object")
+        header.pop("__metadata__", None)
+        for info in header.values():
+            if not (isinstance(info, dict) and info.get("data_offsets", [0, size])[1] <= size - 8 - n):
+                raise ValueError("a tensor lies beyond the end of the file")
     except (OSError, struct.error, ValueError, UnicodeDecodeError) as e:
-        raise WeightsError(f"{shown} is damaged or not a safetensors file ({e}): copy or save the model again"
-                           ) from None
-    if not isinstance(header, dict):
-        raise WeightsError(f"{shown} is damaged or not a safetensors file: copy or save the model again")
-    header.pop("__metadata__", None)
+        raise damaged_weights(path, str(e).splitlines()[0][:200] if str(e) else type(e).__name__) from None
     return header
 
 
