@@ -27,14 +27,19 @@ from clapsearch.store import Store  # noqa: E402
 from clapsearch.vectors import VectorIndex  # noqa: E402
 
 
-def build(folder: Path, files: int, segments: int, dim: int, seed: int) -> tuple[Store, np.ndarray, np.ndarray,
-                                                                                np.ndarray]:
+def build(folder: Path, files: int, segments: int, dim: int, seed: int, spread: float = 0.04,
+          family: int = 1) -> tuple[Store, np.ndarray, np.ndarray, np.ndarray]:
+    """spread: per-dimension noise of a segment around its file's centre; family: files sharing a scene (their
+    centres close), so that a query near one family meets several tight files, one after another."""
     rng = np.random.default_rng(seed)
     store = Store.sqlite_in(folder)
     all_ids, all_vecs, owners = [], [], []
+    scene = rng.standard_normal(dim)
     for i in range(files):
-        centre = rng.standard_normal(dim)
-        vecs = centre / np.linalg.norm(centre) + 0.04 * rng.standard_normal((segments, dim))
+        if i % family == 0:
+            scene = rng.standard_normal(dim) / np.sqrt(dim)
+        centre = scene + (0.03 * rng.standard_normal(dim) if family > 1 else 0.0)
+        vecs = centre / np.linalg.norm(centre) + spread * rng.standard_normal((segments, dim))
         vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
         fields = {"path": f"/long/f{i:05d}.wav", "size": 1, "mtime": 1.0, "content_hash": str(i), "status": "indexed",
                   "error": None, "duration": segments * 2.5, "sample_rate": 48000, "channels": 2, "format": "WAV"}
@@ -75,11 +80,14 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--kind", nargs="+", default=["flat", "ivf"])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--spread", type=float, default=0.04, help="segment noise per dimension (0.01: tight files)")
+    ap.add_argument("--family", type=int, default=1, help="files per scene (close centres)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="long-files-"))
     t0 = time.perf_counter()
-    store, ids, vecs, owners = build(folder, args.files, args.segments, args.dim, args.seed)
-    print(f"{args.files} files x {args.segments} segments = {len(ids)} segments, dim {args.dim}, written in "
+    store, ids, vecs, owners = build(folder, args.files, args.segments, args.dim, args.seed, args.spread, args.family)
+    print(f"{args.files} files x {args.segments} segments = {len(ids)} segments, dim {args.dim}, spread "
+          f"{args.spread}, families of {args.family}, written in "
           f"{time.perf_counter() - t0:.1f} s")
     rng = np.random.default_rng(args.seed + 1)
     near = vecs[rng.integers(0, len(vecs), args.queries)] + 0.02 * rng.standard_normal((args.queries, args.dim))

@@ -37,9 +37,9 @@ from clapsearch.store.store import FileInfo
 from clapsearch.vectors import VectorIndex
 
 # Chosen by bench/dupes_quality.py on the first half of ESC-50 dev's classes (default model); see docs/SEARCH.md.
-DEFAULT_THRESHOLD = 0.97  # a pair scoring this is a duplicate on its vectors alone
+DEFAULT_THRESHOLD = 0.98  # a pair scoring this is a duplicate on its vectors alone
 WAVE_FLOOR = 0.80  # from this score on, the waveforms decide
-WAVE_THRESHOLD = 0.80  # normalised cross-correlation of a copy
+WAVE_THRESHOLD = 0.80  # normalised cross-correlation of a copy (copies: 0.9 and up; different clips: below 0.5)
 WAVE_CACHE = 64  # decoded recordings kept (at most 60 s each at 16 kHz: 3.8 MB)
 COVERAGE = 0.5  # the share of the shorter file's segments that must match
 NEIGHBOURS = 32  # nearest segments looked at per segment (stage 1)

@@ -1,6 +1,6 @@
 """File-level ranking over segment vectors: each file once, at its best segment, in bounded work.
 
-A file scores as its best segment. The segment search is widened (x4 a round) until k distinct files are found,
+A file scores as its best segment. The segment search is widened (x8 a round) until k distinct files are found,
 but never past `ROUND_CAP` segments or `MAX_ROUNDS` rounds: with long files (hundreds of segments each) a few
 files can fill any top-n. Then the search goes on among the segments of files not yet found (an id subset), each
 such round finding at least one new file, at most k rounds. With an exact index the result is the exact file
@@ -18,8 +18,9 @@ from clapsearch.store import Store
 from clapsearch.store.store import SegmentHit
 from clapsearch.vectors import VectorIndex
 
-ROUND_CAP = 4096  # most segments one widening round asks for
-MAX_ROUNDS = 4  # widening rounds before searching among the files not yet found
+ROUND_CAP = 16384  # most segments one widening round asks for
+MAX_ROUNDS = 4  # widening rounds before searching among the files not yet found (32 -> 256 -> 2048 -> 16384)
+GROWTH = 8  # each round searches this many times more segments (the last round's search dominates the cost)
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def _search(q: np.ndarray, vectors: VectorIndex, n: int,
 
 def _widen(q: np.ndarray, vectors: VectorIndex, found: _Collector, k: int, want: int,
            candidates: Candidates | None) -> bool:
-    """Search the top n segments, n x4 a round up to ROUND_CAP; return whether the search was exhaustive."""
+    """Search the top n segments, n x GROWTH a round up to ROUND_CAP; return whether it was exhaustive."""
     total = vectors.ntotal if candidates is None else min(len(candidates), vectors.ntotal)
     n = min(total, max(4 * want, 32))
     for _ in range(MAX_ROUNDS):
@@ -137,7 +138,7 @@ def _widen(q: np.ndarray, vectors: VectorIndex, found: _Collector, k: int, want:
             return n >= total
         if n >= ROUND_CAP:
             break
-        n = min(total, 4 * n, max(ROUND_CAP, 4 * want))
+        n = min(total, GROWTH * n, max(ROUND_CAP, 4 * want))
     return False
 
 
