@@ -16,8 +16,9 @@ from clapsearch.paths import display_path
 def dupes(
     index_dir: Path = typer.Option(DEFAULT_INDEX, "--index", help="Index folder."),
     threshold: float = typer.Option(None, "--threshold", help="Cosine similarity (0-1] that half the shorter "
-                                    "file's segments must reach in the other file; default: measured on ESC-50 "
-                                    "(see bench/README.md). Lower finds looser matches."),
+                                    "file's segments must reach in the other for a duplicate on the vectors alone "
+                                    "(default 0.98, chosen on ESC-50: docs/SEARCH.md); pairs from 0.80 up to it "
+                                    "are decided by comparing their waveforms."),
     db: str = typer.Option(None, "--db", help="SQLAlchemy URL of the metadata, if not the index's SQLite."),
     as_json: bool = typer.Option(False, "--json", help="Print the groups as JSON."),
 ) -> None:
