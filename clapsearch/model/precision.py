@@ -34,10 +34,8 @@ CHOICES = ("auto", *PRECISIONS)
 # (for models whose real weights are not reachable here, so no accuracy) whose audio embeddings kept a
 # minimum cosine >= 0.999 to fp32 on real clips. CUDA: the accuracy figures are the CPU's (bf16 is the same
 # number format); the speed was not measured here (no GPU was lent).
-AUTO: dict[str, dict[str, str]] = {
-    "cpu": {"default": "bf16", "msclap-2022": "bf16", "msclap-2023": "bf16"},
-    "cuda": {"default": "bf16", "msclap-2022": "bf16", "msclap-2023": "bf16"},
-}
+_MEASURED = {"default": "bf16", "msclap-2022": "bf16", "msclap-2023": "bf16", "laion-630k-audioset": "bf16"}
+AUTO: dict[str, dict[str, str]] = {"cpu": dict(_MEASURED), "cuda": dict(_MEASURED)}
 
 
 @functools.lru_cache(maxsize=1)

@@ -94,3 +94,12 @@ def test_cli_precision_errors_are_one_line(library: Path, tmp_path: Path) -> Non
     r = runner.invoke(app, ["index", str(library), "--index", str(tmp_path / "i"), "--precision", "fp32",
                             "--workers", "0"])
     assert r.exit_code != 0 and "holds int8 vectors" in r.output
+
+
+def test_query_and_serve_refuse_an_unknown_precision_in_one_line(library: Path, tmp_path: Path) -> None:
+    index_paths([library], tmp_path / "i", model="tiny", workers=0)
+    runner = CliRunner()
+    for args in (["query", "a tone"], ["serve", "--port", "0"]):
+        r = runner.invoke(app, [*args, "--index", str(tmp_path / "i"), "--precision", "half"])
+        assert r.exit_code != 0
+        assert "unknown precision 'half'" in r.output and "Traceback" not in r.output
