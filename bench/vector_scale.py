@@ -260,7 +260,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "clapsearch-vector-scale",
                     help="where the seed cache and the synthetic vectors (float16, N x 1 KiB) are kept")
     ap.add_argument("--nprobe", type=int, default=None, help="override the IVF lists scanned per query")
-    ap.add_argument("--pq-bytes", type=int, default=None, help="ivf-pq: bytes per code (default dim/8)")
+    ap.add_argument("--pq-bytes", type=int, default=None, help="ivf-pq: bytes per code (default dim/4)")
     ap.add_argument("--store", default=None, metavar="KIND", help="instead: measure SQL blob storage at N "
                     "(write, size, read-all, rebuild of KIND, open, re-rank fetch of 160) in --work")
     ap.add_argument("--sweep", default="", help="IVF types: also print recall and time at these nprobe (16,32,..); "

@@ -111,7 +111,7 @@ def test_size_rules() -> None:
     with pytest.raises(OptionError, match="unknown --vector-index 'hnsw'"):
         check_choice("hnsw")
     big = Layout.for_size(1_000_000, 512, 200_000)
-    assert big.nlist == 4000 and big.nprobe >= 16 and big.pq_m == 64 and big.pq_bits == 8
+    assert big.nlist == 4000 and big.nprobe >= 16 and big.pq_m == 128 and big.pq_bits == 8
     assert Layout.for_size(20, 32).nlist == 1  # tiny: one list, still a real IVF
     assert not needs_training("flat", 0, 10**7)
     assert needs_training("ivf", 0, 5) and not needs_training("ivf", 1000, 3999)
