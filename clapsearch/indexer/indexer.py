@@ -237,16 +237,18 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
          on_progress: Callable[[Progress], None] | None,
          results: Iterable[tuple[DecodeTask, DecodeResult]] | None = None) -> None:
     """Embed and write; `results` (Ray): tasks whose `waves` are already the windows' vectors."""
-    workers = _default_workers(idx) if workers is None else workers
     if len(tasks) <= 2:
         workers = 0  # not worth starting processes
+    elif workers is None:
+        workers = _default_workers(idx)
     files_total = len(pending)
     files_done, audio_done = [0], [0.0]
     last_save = time.monotonic()
     batch: list[tuple[int, int, np.ndarray]] = []  # (file index, window index, wave)
     next_window: dict[int, int] = {}
     stages = summary.stages = dict.fromkeys(STAGES, 0.0)
-    embed = _embedder(idx) if results is None else np.asarray
+    # with no task there is nothing to embed: the device (torch, CUDA) is not asked for
+    embed = np.asarray if results is not None else _embedder(idx) if tasks else idx.encoder.embed_waves
 
     def finish(i: int) -> None:
         p = pending.pop(i)

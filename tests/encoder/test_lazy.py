@@ -2,6 +2,9 @@
 the model against the index without building it, and a model whose weights changed is still refused."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +46,15 @@ def test_an_unchanged_reindex_builds_no_model(library: Path, tiny_folder: Path, 
     (library / "tone440.wav").write_bytes((library / "sub" / "low.wav").read_bytes())
     changed = index_paths([library], tmp_path / "idx", device="cpu", workers=0)
     assert changed.updated == 1 and len(builds) == 2  # something to embed: the model is built
+
+
+def test_an_unchanged_reindex_imports_no_torch(library: Path, tiny_folder: Path, tmp_path: Path) -> None:
+    index_paths([library], tmp_path / "idx", model=str(tiny_folder), device="auto")
+    code = ("import sys, json; from clapsearch.indexer import index_paths\n"
+            f"s = index_paths([{str(library)!r}], {str(tmp_path / 'idx')!r}, device='auto')\n"
+            "print(json.dumps([s.unchanged, sorted(m for m in ('torch', 'transformers') if m in sys.modules)]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.splitlines()[-1]) == [4, []]
 
 
 def test_a_query_opens_the_index_without_building_and_audio_builds(library: Path, tiny_folder: Path,
