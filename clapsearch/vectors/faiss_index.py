@@ -136,15 +136,20 @@ class VectorIndex:
         params.sel = selector
         return params
 
+    def _reranks(self) -> bool:
+        return self.kind == "ivf-pq" and self.trained_on > 0 and self.rerank_source is not None
+
     def _shortlist(self, k: int) -> int:
-        if self.kind == "ivf-pq" and self.trained_on and self.rerank_source is not None:
-            return min(self.ntotal, max(kinds.SHORTLIST * k, kinds.SHORTLIST_MIN))
+        """Candidates asked of FAISS: k, or for a re-ranking ivf-pq SHORTLIST * k (bounded by SHORTLIST_MAX)."""
+        if self._reranks():
+            wide = min(max(kinds.SHORTLIST * k, kinds.SHORTLIST_MIN), kinds.SHORTLIST_MAX)
+            return min(self.ntotal, max(k, wide))
         return k
 
     def _finish(self, queries: np.ndarray, scores: np.ndarray, ids: np.ndarray,
                 k: int) -> tuple[np.ndarray, np.ndarray]:
         """Re-rank an ivf-pq shortlist with the full vectors (exact scores), cut to k, mark padding -inf."""
-        if ids.shape[1] > k and self.rerank_source is not None:
+        if self._reranks() and self.rerank_source is not None:  # every ivf-pq score exact, however wide k is
             found = ids >= 0
             unique, where = np.unique(ids[found], return_inverse=True)
             full = np.asarray(self.rerank_source(unique), dtype=np.float32).reshape(-1, self.dim)

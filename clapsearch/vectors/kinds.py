@@ -27,6 +27,7 @@ NPROBE_FRACTION = 16  # nprobe = nlist / 16 (6%: recall@10 ~0.97 at 1M, bench/RE
 NPROBE_MIN = 16
 SHORTLIST = 16  # ivf-pq re-ranks max(SHORTLIST * k, SHORTLIST_MIN) candidates with the full vectors
 SHORTLIST_MIN = 256
+SHORTLIST_MAX = 8192  # a wide k (rank_files widening) re-ranks at most this many (or k) candidates
 
 
 def check_choice(choice: str) -> str:

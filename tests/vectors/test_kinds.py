@@ -149,3 +149,19 @@ def test_ids_lists_what_the_index_holds(kind: str, tmp_path) -> None:
     np.testing.assert_array_equal(v.ids(), np.arange(20, 410))
     v.save(tmp_path)
     np.testing.assert_array_equal(VectorIndex.load(tmp_path, DIM).ids(), np.arange(20, 410))
+
+
+def test_ivf_pq_scores_are_exact_however_wide_k_is(monkeypatch) -> None:
+    from clapsearch.vectors import kinds as kinds_module
+
+    x = clustered(600)
+    v = built("ivf-pq", x, np.arange(600))
+    monkeypatch.setattr(kinds_module, "SHORTLIST_MAX", 300)  # k=300 asks no more than k candidates
+    fetched: list[int] = []
+    source = v.rerank_source
+    v.rerank_source = lambda ids: fetched.append(len(ids)) or source(ids)
+    scores, ids = v.search(x[:1], 300)
+    assert fetched == [300]  # one query: k candidates, all re-ranked
+    for row in range(1):
+        keep = ids[row] >= 0
+        np.testing.assert_allclose(scores[row][keep], x[ids[row][keep]] @ x[row], rtol=1e-4, atol=1e-5)
