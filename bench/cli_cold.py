@@ -69,6 +69,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/clapsearch-cli-cold"))
     ap.add_argument("--before", type=Path, default=None, help="a tree of the code before, to compare with")
     ap.add_argument("--query", default="a dog barking")
+    ap.add_argument("--only", default="query,re-index,models", help="which commands, comma-separated")
     args = ap.parse_args()
     library, index = args.work / "library", args.work / "index"
     build_library(library, args.clips)
@@ -79,6 +80,7 @@ def main() -> None:
     commands = {"query": ["query", args.query, "--index", str(index)],
                 "re-index (unchanged)": ["index", str(library), "--index", str(index)],
                 "models": ["models"]}
+    commands = {k: v for k, v in commands.items() if k.split()[0] in args.only.split(",")}
     trees: dict[str, Path | None] = {"after": None} if args.before is None else {"before": args.before,
                                                                                   "after": None}
     figures: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
