@@ -97,7 +97,7 @@ class Embedder:
         for r in results:
             if r.error is None and r.waves is not None:
                 n = len(r.waves)
-                r = DecodeResult(r.file_index, vectors[at:at + n], r.peak, None)
+                r = DecodeResult(r.file_index, vectors[at:at + n], r.peak, None, r.seconds)
                 at += n
             out.append(pickle.dumps(r))
         return {"seq": batch["seq"], "result": np.array(out, dtype=object)}
