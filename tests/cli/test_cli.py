@@ -25,7 +25,7 @@ def test_index_json_summary_and_query_json(broken_library: Path, tmp_path: Path)
     out = json.loads(result.stdout)
     assert [q["query"] for q in out] == ["a high tone", "low hum"]
     assert all(len(q["results"]) == 2 for q in out)
-    assert set(out[0]["results"][0]) == {"path", "score", "start", "end"}
+    assert set(out[0]["results"][0]) == {"file_id", "segment_id", "path", "score", "start", "end"}
 
 
 def test_table_output_and_clear_errors(library: Path, tmp_path: Path) -> None:
