@@ -2,7 +2,8 @@
 
 The model is built on first use: opening an index and checking that its model is this one (config fingerprint,
 weights hash) needs only the model's folder, and a text query of a BERT-family model runs its text tower in numpy
-(clapsearch.textquery), so `clapsearch query TEXT` imports no torch. Audio builds the torch model.
+(clapsearch.textquery), so `clapsearch query TEXT` imports no torch. Audio builds the torch model, without its text
+tower where a saved folder's weights make that the same audio model (indexing imports no transformers).
 """
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ class Encoder:
         if text_backend not in TEXT_BACKENDS:
             raise OptionError(f"unknown text backend {text_backend!r}: use one of {', '.join(TEXT_BACKENDS)}")
         self._device, self._precision = check_device(device), precision
-        self._model: ClapModel | None = None
+        self._model: ClapModel | None = None  # the whole model
+        self._audio: ClapModel | None = None  # or one built without its text tower, for audio only
         self._identity: dict[str, str] | None = None
         self._numpy_text: NumpyTextEncoder | None = None
         self.text_backend = text_backend
@@ -112,12 +114,17 @@ class Encoder:
             raise OptionError(f"the text tower of model {config.name!r} has no numpy path: use the torch backend")
 
     # -- the torch model, built on first use --------------------------------------------------------------------
-    def _create(self, model: str | Path) -> ClapModel:
+    def _create(self, model: str | Path, parts: tuple[str, ...] = ("audio", "text")) -> ClapModel:
         from clapsearch.model import create_model
 
-        return create_model(model, device=resolve_device(self._device))
+        return create_model(model, device=resolve_device(self._device), parts=parts)
 
     def _set_model(self, model: ClapModel) -> None:
+        self._model = self._prepared(model)
+        self._audio = None  # the whole model embeds audio from now on (the same vectors)
+
+    def _prepared(self, model: ClapModel) -> ClapModel:
+        """The model on its device, in eval mode and the audio network's precision, its identity taken."""
         from clapsearch.model import model_identity
         from clapsearch.model.precision import apply_precision, resolve_precision
 
@@ -130,7 +137,7 @@ class Encoder:
         if self.precision != getattr(model, "precision", "fp32"):
             apply_precision(model, self.precision, calibration_waves(model.config.audio.sample_rate)
                             if self.precision == "int8" else None)
-        self._model = model
+        return model
 
     @property
     def model(self) -> ClapModel:
@@ -141,8 +148,21 @@ class Encoder:
         return self._model
 
     @property
+    def audio_model(self) -> ClapModel:
+        """The model audio goes through: the whole model once built; else, for a saved folder's weights, one built
+        without its text tower (the same audio vectors, bit for bit; no transformers, no BERT to load)."""
+        if self._model is not None:
+            return self._model
+        if self._audio is None:
+            if self._name is None or self.folder is None or not (self.folder / WEIGHTS_FILE).is_file():
+                return self.model  # no saved heads: the whole model (its random heads follow its text tower)
+            self.identity  # noqa: B018 - the folder's record, not a hash of a model without its text tower
+            self._audio = self._prepared(self._create(self._name, ("audio",)))
+        return self._audio
+
+    @property
     def model_built(self) -> bool:
-        return self._model is not None
+        return self._model is not None or self._audio is not None
 
     def __getattr__(self, name: str) -> Any:
         """device and precision, resolved on first use (torch is imported, no model is built)."""
@@ -182,7 +202,7 @@ class Encoder:
 
     def embed_waves(self, waves: np.ndarray) -> np.ndarray:
         """(batch, clip samples) -> (batch, dim). Windows are embedded one batch at a time, as given."""
-        return self.model.encode_audio(np.asarray(waves, dtype=np.float32)).reshape(-1, self.dim)
+        return self.audio_model.encode_audio(np.asarray(waves, dtype=np.float32)).reshape(-1, self.dim)
 
     def embed_texts(self, texts: str | Sequence[str]) -> np.ndarray:
         numpy_text = self.numpy_text

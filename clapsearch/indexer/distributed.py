@@ -79,7 +79,7 @@ class Embedder:
             raise RuntimeError(f"model {model!r} on this Ray node is not the index's (config {mine['config_hash']}, "
                                f"weights {mine['weights_hash']}; the index has {identity['config_hash']}, "
                                f"{identity['weights_hash']})")
-        self.encoder.model  # noqa: B018 - built now, not inside the first batch
+        self.encoder.audio_model  # noqa: B018 - built now, not inside the first batch
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

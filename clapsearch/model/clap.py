@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class ClapModel(nn.Module):
     audio_centre: torch.Tensor  # a buffer, registered by set_audio_centre_weight when the weight is above 0
     source: str  # set by create_model: the folder or the name the model was created from
+    parts: tuple[str, ...] = ("audio", "text")  # the towers built (create_model's parts): ("audio",) has no text
 
     def __init__(self, config: ModelConfig, audio_tower: AudioTower, text_tower: TextTower) -> None:
         super().__init__()

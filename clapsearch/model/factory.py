@@ -22,15 +22,21 @@ from clapsearch.model.config import ModelConfig, load_config
 from clapsearch.model.folders import IDENTITY_FILE, SHIPPED_DIR, WEIGHTS_FILE, record_identity, resolve_model_dir
 from clapsearch.model.towers import build_audio_tower, build_text_tower
 from clapsearch.model.towers.mlp_head import MlpHead
+from clapsearch.model.towers.text import AbsentTextTower
 from clapsearch.model.zoo.registry import PUBLISHED
 from clapsearch.paths import display_path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IDENTITY_FILE", "SHIPPED_DIR", "WEIGHTS_FILE", "build_model", "create_model", "load_weights",
-           "model_identity", "resolve_model_dir", "save_model", "trainable_state"]
+__all__ = ["ALL_PARTS", "IDENTITY_FILE", "SHIPPED_DIR", "WEIGHTS_FILE", "build_model", "create_model",
+           "load_weights", "model_identity", "resolve_model_dir", "save_model", "trainable_state"]
+
+ALL_PARTS = ("audio", "text")  # the towers a model can be built with (create_model's parts)
+
+
 def build_model(config: ModelConfig, pretrained: bool = True, root: Path | None = None,
-                seed: int | None = 0, meta: frozenset[str] = frozenset()) -> ClapModel:
+                seed: int | None = 0, meta: frozenset[str] = frozenset(),
+                parts: tuple[str, ...] = ALL_PARTS) -> ClapModel:
     """Return a ClapModel for a config, its untrained parts seeded the same every time.
 
     root: the saved model's folder, where a published model's tokenizer lives.
@@ -38,12 +44,14 @@ def build_model(config: ModelConfig, pretrained: bool = True, root: Path | None 
     the caller's generator as it stands (the trainer, which seeded it with --seed).
     meta: the parts ("audio", "text", "heads") whose parameters are made on the meta device, neither allocated
     nor initialised: the caller loads them with load_state_dict(assign=True) (create_model, from a saved file).
+    parts: ("audio",) builds no text tower (an AbsentTextTower in its place: no transformers, no BERT); the
+    audio tower is built first, so its random draws are those of a whole model. Heads and temperature are built.
     """
     if seed is None:
-        return _assemble(config, pretrained, root, meta)
+        return _assemble(config, pretrained, root, meta, parts)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return _assemble(config, pretrained, root, meta)
+        return _assemble(config, pretrained, root, meta, parts)
 
 
 @contextmanager
@@ -69,13 +77,18 @@ def parameters_on_meta(enabled: bool = True) -> Iterator[None]:
 
 
 def _assemble(config: ModelConfig, pretrained: bool, root: Path | None,
-              meta: frozenset[str] = frozenset()) -> ClapModel:
+              meta: frozenset[str] = frozenset(), parts: tuple[str, ...] = ALL_PARTS) -> ClapModel:
+    unknown = set(parts) - set(ALL_PARTS)
+    if unknown or "audio" not in parts:
+        raise ValueError(f"model parts must include 'audio', among {ALL_PARTS}; got {parts}")
     with parameters_on_meta("audio" in meta):
         audio = build_audio_tower(config.audio, pretrained)
     with parameters_on_meta("text" in meta):
-        text = build_text_tower(config.text, pretrained, root=root)
+        text = build_text_tower(config.text, pretrained, root=root) if "text" in parts else \
+            AbsentTextTower(config.text.width)
     with parameters_on_meta("heads" in meta):
         model = ClapModel(config, audio, text)
+        model.parts = tuple(p for p in ALL_PARTS if p in parts)
         if config.head == "mlp":  # LAION's heads replace CLAP's projection heads
             model.audio_head = MlpHead(model.audio_tower.width, config.embed_dim)
             model.text_head = MlpHead(model.text_tower.width, config.embed_dim)
@@ -92,15 +105,18 @@ def _loaded_tower(cfg: ModelConfig, which: str, pretrained: bool) -> bool:
         and cfg.text.weights != "bert-base-uncased"
 
 
-def meta_parts(config: ModelConfig, keys: set[str], pretrained: bool) -> frozenset[str]:
+def meta_parts(config: ModelConfig, keys: set[str], pretrained: bool,
+               towers: tuple[str, ...] = ALL_PARTS) -> frozenset[str]:
     """The parts of a model that a saved file's tensors (keys) replace entirely, to be built on the meta device.
 
     Empty (build everything for real, then load, as before) unless every other part is deterministic, i.e. a
     frozen tower loaded whole from its published weights: a part left random must draw the same numbers from
-    the seed as it always did.
+    the seed as it always did. towers: those the model is built with (a tower not built draws nothing).
     """
     parts = {"heads"}
     for which, frozen in (("audio", config.freeze_audio), ("text", config.freeze_text)):
+        if which not in towers:
+            continue
         if not frozen and any(k.startswith(f"{which}_tower.") for k in keys):
             parts.add(which)
         elif not _loaded_tower(config, which, pretrained):
@@ -109,9 +125,15 @@ def meta_parts(config: ModelConfig, keys: set[str], pretrained: bool) -> frozens
 
 
 def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
-                 device: str | torch.device = "cpu") -> ClapModel:
+                 device: str | torch.device = "cpu", parts: tuple[str, ...] = ALL_PARTS) -> ClapModel:
     """Return a ClapModel in eval mode: built-in name, config .json, or folder from save_model / train;
-    or transformers' ClapModel for `hf:ORG/NAME` or a save_pretrained folder (clapsearch.model.zoo.hf)."""
+    or transformers' ClapModel for `hf:ORG/NAME` or a save_pretrained folder (clapsearch.model.zoo.hf).
+
+    parts=("audio",): no text tower (indexing), when a saved folder's weights give the heads, so that the audio
+    vectors are those of the whole model bit for bit; without such a file the whole model is built (its heads'
+    random draws follow the text tower's). Check `model.parts`. Such a model has no identity of its own
+    (model_identity refuses it): take the folder's (clapsearch.model.folders.folder_identity).
+    """
     from clapsearch.model.zoo.hf_names import is_hf_folder, is_hf_name
 
     if is_hf_name(name_or_path) or is_hf_folder(name_or_path):
@@ -127,9 +149,13 @@ def create_model(name_or_path: str | Path = "default", pretrained: bool = True,
         )
     weights = folder / WEIGHTS_FILE if folder is not None else None
     state = load_safetensors(weights) if weights is not None and weights.is_file() else None
-    meta = meta_parts(config, set(state), pretrained) if state is not None else frozenset()
+    if state is None or "text" in parts:
+        parts = ALL_PARTS
+    else:  # the text tower's tensors have no module to go into
+        state = {k: v for k, v in state.items() if not k.startswith("text_tower.")}
+    meta = meta_parts(config, set(state), pretrained, parts) if state is not None else frozenset()
     with blame_config(_config_file(name_or_path, folder)):
-        model = build_model(config, pretrained, root=folder, meta=meta)
+        model = build_model(config, pretrained, root=folder, meta=meta, parts=parts)
     if weights is not None and state is not None:
         load_weights(model, weights, state, assign=bool(meta))
         model.clip_logit_scale_()
@@ -172,6 +198,9 @@ def _frozen_prefixes(config: ModelConfig) -> tuple[str, ...]:
 
 def trainable_state(model: ClapModel) -> dict[str, torch.Tensor]:
     """Return the tensors a saved model needs: heads, temperature, and every tower that is not frozen."""
+    if "text" not in getattr(model, "parts", ALL_PARTS):
+        raise ValueError("a model built without its text tower can be neither saved nor hashed: build it whole "
+                         "(create_model without parts), or take its folder's identity")
     skip = _frozen_prefixes(model.config)
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not k.startswith(skip)}
 

@@ -113,7 +113,26 @@ class PublishedTextTower(nn.Module):
         return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
 
-TextTower = HashTextTower | HFTextTower | PublishedTextTower
+class AbsentTextTower(nn.Module):
+    """The place of a text tower in a model built for audio only (create_model(parts=("audio",))): no weights,
+    nothing imported; it gives the head its width and refuses text."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def _refuse(self) -> RuntimeError:
+        return RuntimeError("this model was built without its text tower (for audio only): build it whole to "
+                            "embed text")
+
+    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        raise self._refuse()
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        raise self._refuse()
+
+
+TextTower = HashTextTower | HFTextTower | PublishedTextTower | AbsentTextTower
 
 
 def build_hf_encoder(hf_config: dict, pooling: str) -> PreTrainedModel:
