@@ -210,26 +210,43 @@ def _embedder(idx: IndexDir) -> Callable[[np.ndarray], np.ndarray]:
 
     def embed(waves: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(waves, dtype=np.float32)).pin_memory()
-        return enc.model.encode_audio(x.to(enc.device, non_blocking=True)).reshape(-1, enc.dim)
+        return enc.audio_model.encode_audio(x.to(enc.device, non_blocking=True)).reshape(-1, enc.dim)
 
     return embed
 
 
-def _decoded(tasks: list[DecodeTask], workers: int) -> Iterable[tuple[DecodeTask, DecodeResult]]:
+def _failed(task: DecodeTask, reason: str) -> DecodeResult:
+    return DecodeResult(task.file_index, None, 0.0, reason)
+
+
+def _decoders(workers: int, idx: IndexDir, stages: dict[str, float]) -> WorkerPool | None:
+    """The decode workers, started (None for none); the model is built while they import, and its load counted
+    in the model's stage."""
+    if workers <= 0:
+        return None
+    pool = WorkerPool(decode, workers, _failed, timeout=DECODE_TIMEOUT)
+    pool.start()
+    t = time.perf_counter()
+    try:
+        idx.encoder.audio_model  # noqa: B018 - built now, beside the workers' start-up rather than after it
+    except BaseException:
+        pool.close()
+        raise
+    stages["model"] += time.perf_counter() - t
+    return pool
+
+
+def _decoded(tasks: list[DecodeTask], pool: WorkerPool | None) -> Iterable[tuple[DecodeTask, DecodeResult]]:
     """Yield decoded tasks in order, with at most a few tasks in flight per worker (bounded memory).
 
     A worker that dies (the OOM killer, a crash in a native decoder) or hangs costs one retry of its task in
     a fresh worker, then that task's file is skipped with the reason; the run goes on.
     """
-    if workers <= 0:
+    if pool is None:
         for t in tasks:
             yield t, decode(t)
         return
-
-    def failed(task: DecodeTask, reason: str) -> DecodeResult:
-        return DecodeResult(task.file_index, None, 0.0, reason)
-
-    yield from WorkerPool(decode, workers, failed, timeout=DECODE_TIMEOUT).map(tasks)
+    yield from pool.map(tasks)
 
 
 def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, summary: IndexSummary,
@@ -288,8 +305,9 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
             if p.tasks_left == 0 and len(p.vectors) == len(p.windows):
                 finish(i)
 
+    decoded = results if results is not None else _decoded(tasks, _decoders(workers, idx, stages))
     waited = time.perf_counter()
-    for task, result in _decoded(tasks, workers) if results is None else results:
+    for task, result in decoded:
         stages["wait for decoding"] += time.perf_counter() - waited
         stages["decode (worker time)"] += result.seconds
         p = pending[task.file_index]

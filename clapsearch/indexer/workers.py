@@ -44,6 +44,7 @@ class _Worker:
     conn: Connection
     job: int | None = None  # sequence number of the task it holds
     since: float = 0.0
+    ready: bool = False  # its READY message read (a worker from start() may still be importing)
 
 
 class WorkerPool:
@@ -62,22 +63,36 @@ class WorkerPool:
         self._ctx = mp.get_context("spawn")  # fork after torch has started threads is unsafe
         self._workers: list[_Worker] = []
 
-    def _start(self) -> _Worker:
+    def start(self) -> None:
+        """Start every worker now, without waiting for them: their imports overlap what the caller does next (the
+        indexer loads its model). map() waits for each before its first task; close() if map() is never called."""
+        while len(self._workers) < self.size:
+            self._workers.append(self._spawn())
+
+    def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         p = self._ctx.Process(target=_serve, args=(child, self.fn), daemon=True)
         p.start()
         child.close()
+        return _Worker(p, parent)
+
+    def _start(self) -> _Worker:
+        return self._await_ready(self._spawn())
+
+    def _await_ready(self, w: _Worker) -> _Worker:
         try:
-            ready = parent.poll(START_TIMEOUT) and parent.recv() == READY
+            ready = w.conn.poll(START_TIMEOUT) and w.conn.recv() == READY
         except (EOFError, OSError):
             ready = False
         if not ready:
-            p.kill()
-            p.join(timeout=5)
-            parent.close()
+            self._workers = [x for x in self._workers if x is not w]
+            w.process.kill()
+            w.process.join(timeout=5)
+            w.conn.close()
             raise RuntimeError(f"a decode worker process did not start within {START_TIMEOUT:.0f} s "
-                               f"(exit code {p.exitcode})")
-        return _Worker(p, parent)
+                               f"(exit code {w.process.exitcode})")
+        w.ready = True
+        return w
 
     def _stop(self, w: _Worker, kill: bool = False) -> None:
         if kill and w.process.is_alive():
@@ -111,14 +126,18 @@ class WorkerPool:
                 self._dispatch(queue, items)
                 self._collect(queue, items, attempts, done)
         finally:
-            for w in self._workers:
-                try:
-                    w.conn.send(None)
-                except OSError:
-                    pass
-            for w in self._workers:
-                self._stop(w, kill=w.job is not None)
-            self._workers.clear()
+            self.close()
+
+    def close(self) -> None:
+        """Stop every worker (a worker still busy, or still starting, is killed)."""
+        for w in self._workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        for w in self._workers:
+            self._stop(w, kill=w.job is not None or not w.ready)
+        self._workers.clear()
 
     def _dispatch(self, queue: deque[int], items: dict[int, Any]) -> None:
         while queue:
@@ -128,7 +147,10 @@ class WorkerPool:
                 continue
             if not idle:
                 return
-            w, seq = idle[0], queue.popleft()
+            w = idle[0]
+            if not w.ready:
+                self._await_ready(w)
+            seq = queue.popleft()
             w.conn.send(items[seq])
             w.job, w.since = seq, time.monotonic()
 

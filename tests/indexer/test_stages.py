@@ -36,3 +36,36 @@ def test_a_gpu_gets_every_core_but_one_for_decoding(monkeypatch) -> None:
     assert indexer_module._default_workers(idx) == 4  # the CPU model needs its cores
     monkeypatch.setattr(indexer_module.os, "cpu_count", lambda: 2)
     assert indexer_module._default_workers(idx) == 1
+
+
+def test_started_workers_import_while_the_caller_works_and_close_without_a_task() -> None:
+    import multiprocessing as mp
+
+    from clapsearch.indexer.workers import WorkerPool
+
+    pool = WorkerPool(abs, 2, lambda task, reason: reason)
+    pool.start()
+    assert len(mp.active_children()) == 2  # both spawned at once, neither waited for
+    assert list(pool.map([-1, -2, 3])) == [(-1, 1), (-2, 2), (3, 3)]
+    assert mp.active_children() == []
+    pool.start()
+    pool.close()  # started, never used: stopped all the same
+    assert mp.active_children() == []
+
+
+def test_a_model_that_fails_to_load_stops_the_started_workers(library: Path, tmp_path: Path, monkeypatch) -> None:
+    import multiprocessing as mp
+
+    import pytest
+
+    from clapsearch.encoder import Encoder
+    from clapsearch.errors import WeightsError
+
+    def broken(self: Encoder) -> None:
+        assert len(mp.active_children()) == 2  # the workers start before the model loads
+        raise WeightsError("damaged weights")
+
+    monkeypatch.setattr(Encoder, "audio_model", property(broken))
+    with pytest.raises(WeightsError, match="damaged"):
+        index_paths([library], tmp_path / "idx", model="tiny", device="cpu", workers=2)
+    assert mp.active_children() == []
