@@ -26,3 +26,19 @@ def dies_on_crash_files(task: DecodeTask) -> DecodeResult:
     if name.startswith("hang"):
         time.sleep(3600)
     return decode(task)
+
+
+WARMED: list[str] = []
+
+
+def warm_up() -> None:
+    """A worker's warm-up (WorkerPool(warm=...)), seen by was_warmed in the same process."""
+    WARMED.append("warm")
+
+
+def warm_up_fails() -> None:
+    raise ImportError("no such decoder library")
+
+
+def was_warmed(task: object) -> tuple[object, list[str]]:
+    return task, list(WARMED)

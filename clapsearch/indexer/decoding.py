@@ -30,6 +30,12 @@ class DecodeResult:
     seconds: float = 0.0  # read + decode + resample time of this task, in the process that decoded it
 
 
+def warm_up() -> None:
+    """Import what the first decode would (torch and torchaudio, for resampling: over a second): a worker runs
+    this before it reports ready, while the indexer loads its model, not inside its first task."""
+    import torchaudio.transforms  # noqa: F401
+
+
 def decode(task: DecodeTask) -> DecodeResult:
     """Decode a task's windows; errors come back as text, never as an exception across processes."""
     t0 = time.perf_counter()

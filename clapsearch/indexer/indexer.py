@@ -14,7 +14,7 @@ from clapsearch.audio import AudioError, AudioInfo, probe, segment_windows
 from clapsearch.encoder import Encoder
 from clapsearch.errors import UserError
 from clapsearch.index import IndexDir, IndexLock, set_aside
-from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode
+from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode, warm_up
 from clapsearch.indexer.scan import ROOTS_META, DiskFile, content_hash, merge_roots, scan_library, under
 from clapsearch.indexer.workers import WorkerPool
 from clapsearch.paths import display_path
@@ -224,7 +224,7 @@ def _decoders(workers: int, idx: IndexDir, stages: dict[str, float]) -> WorkerPo
     in the model's stage."""
     if workers <= 0:
         return None
-    pool = WorkerPool(decode, workers, _failed, timeout=DECODE_TIMEOUT)
+    pool = WorkerPool(decode, workers, _failed, timeout=DECODE_TIMEOUT, warm=warm_up)
     pool.start()
     t = time.perf_counter()
     try:

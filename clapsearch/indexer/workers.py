@@ -24,9 +24,14 @@ START_TIMEOUT = 300.0  # seconds for a fresh worker to import torch and the deco
 READY = "ready"
 
 
-def _serve(conn: Connection, fn: Callable[[Any], Any]) -> None:
+def _serve(conn: Connection, fn: Callable[[Any], Any], warm: Callable[[], None] | None = None) -> None:
     # Ctrl-C is handled once, by the parent, which saves what is done; workers just end with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if warm is not None:
+        try:
+            warm()  # what fn imports on first use, imported while the parent starts up too
+        except Exception:  # noqa: BLE001 - fn reports its own failure, per task
+            log.debug("decode worker warm-up failed", exc_info=True)
     conn.send(READY)  # fn's module is imported by now: a task's timeout counts decoding, not start-up
     while True:
         try:
@@ -55,10 +60,12 @@ class WorkerPool:
     """
 
     def __init__(self, fn: Callable[[Any], Any], workers: int, on_failure: Callable[[Any, str], Any],
-                 timeout: float = 300.0, in_flight: int | None = None) -> None:
+                 timeout: float = 300.0, in_flight: int | None = None,
+                 warm: Callable[[], None] | None = None) -> None:
         if workers < 1:
             raise ValueError(f"a worker pool needs at least one worker, got {workers}")
         self.fn, self.size, self.on_failure, self.timeout = fn, workers, on_failure, timeout
+        self.warm = warm  # run in each worker before it reports ready (importable by name, as fn)
         self.in_flight = in_flight or 3 * workers  # bounded memory: results wait in order for the slowest
         self._ctx = mp.get_context("spawn")  # fork after torch has started threads is unsafe
         self._workers: list[_Worker] = []
@@ -71,7 +78,7 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        p = self._ctx.Process(target=_serve, args=(child, self.fn), daemon=True)
+        p = self._ctx.Process(target=_serve, args=(child, self.fn, self.warm), daemon=True)
         p.start()
         child.close()
         return _Worker(p, parent)

@@ -69,3 +69,15 @@ def test_a_model_that_fails_to_load_stops_the_started_workers(library: Path, tmp
     with pytest.raises(WeightsError, match="damaged"):
         index_paths([library], tmp_path / "idx", model="tiny", device="cpu", workers=2)
     assert mp.active_children() == []
+
+
+def test_a_worker_warms_up_before_its_first_task_and_a_failed_warm_up_is_not_fatal() -> None:
+    import faults
+
+    from clapsearch.indexer.workers import WorkerPool
+
+    pool = WorkerPool(faults.was_warmed, 1, lambda task, reason: reason, warm=faults.warm_up)
+    assert list(pool.map([1, 2])) == [(1, (1, ["warm"])), (2, (2, ["warm"]))]  # once per worker, in the worker
+    assert faults.WARMED == []
+    failing = WorkerPool(faults.was_warmed, 1, lambda task, reason: reason, warm=faults.warm_up_fails)
+    assert list(failing.map([3])) == [(3, (3, []))]  # its tasks report their own failures
