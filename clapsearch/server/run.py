@@ -18,7 +18,9 @@ from clapsearch.server.client import remove_server_file, write_server_file
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind the listening socket first, so a taken port is one clear line and port 0 gets a real number."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY on accepted connections only when the socket says TCP (proto 0
+    # does not), and without it every keep-alive response waits ~40 ms for the client's delayed ACK (Nagle)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
