@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from clapsearch.indexer.decoding import DecodeResult, DecodeTask, decode, warm_u
 from clapsearch.indexer.scan import ROOTS_META, DiskFile, content_hash, merge_roots, scan_library, under
 from clapsearch.indexer.workers import WorkerPool
 from clapsearch.paths import display_path
+from clapsearch.store.store import SQLITE_FILE
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,7 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
     if rebuild and db_url:
         raise UserError("--rebuild sets aside the index folder's own SQLite database; with --db, restore or drop "
                         "that database with its own tools, then run clapsearch index again")
-    with IndexLock(index_dir):
+    with IndexLock(index_dir), _early_decoders(index_dir, db_url, rebuild, len(disk_files), workers, ray) as early:
         if rebuild:
             set_aside(index_dir)
         idx = IndexDir.open(index_dir, db_url=db_url, model=model, device=device, create=True, precision=precision,
@@ -137,7 +139,7 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
         audio_total = sum(p.info.duration for p in pending.values())
         try:
             _run(tasks, pending, idx, summary, batch_size, workers, audio_total, on_progress,
-                 _on_ray(ray, tasks, idx, workers, batch_size) if ray is not None else None)
+                 _on_ray(ray, tasks, idx, workers, batch_size) if ray is not None else None, early)
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:
@@ -194,11 +196,29 @@ def _on_gpu(idx: IndexDir) -> bool:
     return str(idx.encoder.device).startswith("cuda")
 
 
-def _default_workers(idx: IndexDir) -> int:
+def _default_workers(idx: IndexDir | None) -> int:
     """Decode processes: on a GPU every core but this one's (the GPU embeds faster than a few cores decode),
-    on the CPU up to 4, leaving cores to the model."""
+    on the CPU up to 4, leaving cores to the model (idx None: the CPU's count)."""
     cores = os.cpu_count() or 2
-    return max(1, min(32 if _on_gpu(idx) else 4, cores - 1))
+    return max(1, min(32 if idx is not None and _on_gpu(idx) else 4, cores - 1))
+
+
+@contextmanager
+def _early_decoders(index_dir: str | Path, db_url: str | None, rebuild: bool, files: int, workers: int | None,
+                    ray: str | None) -> Iterator[WorkerPool | None]:
+    """Decode workers started before a new index is opened (every file of a new index is decoded): their start-up
+    (torch, for resampling) overlaps the opening's (torch, for the device) and the model's load; stopped at the
+    end. None for an existing index (maybe nothing to decode: no process is started), Ray, or --workers 0."""
+    fresh = db_url is None and ray is None and (rebuild or not (Path(index_dir) / SQLITE_FILE).is_file())
+    if not fresh or files <= 2 or workers == 0:
+        yield None
+        return
+    pool = WorkerPool(decode, workers or _default_workers(None), _failed, timeout=DECODE_TIMEOUT, warm=warm_up)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 def _embedder(idx: IndexDir) -> Callable[[np.ndarray], np.ndarray]:
@@ -219,12 +239,14 @@ def _failed(task: DecodeTask, reason: str) -> DecodeResult:
     return DecodeResult(task.file_index, None, 0.0, reason)
 
 
-def _decoders(workers: int, idx: IndexDir, stages: dict[str, float]) -> WorkerPool | None:
-    """The decode workers, started (None for none); the model is built while they import, and its load counted
-    in the model's stage."""
+def _decoders(workers: int, idx: IndexDir, stages: dict[str, float],
+              early: WorkerPool | None = None) -> WorkerPool | None:
+    """The decode workers, started (None for none; `early`, those started before the index was opened, grown to
+    `workers`); the model is built while they import, and its load counted in the model's stage."""
     if workers <= 0:
         return None
-    pool = WorkerPool(decode, workers, _failed, timeout=DECODE_TIMEOUT, warm=warm_up)
+    pool = early or WorkerPool(decode, workers, _failed, timeout=DECODE_TIMEOUT, warm=warm_up)
+    pool.size = max(pool.size, workers)
     pool.start()
     t = time.perf_counter()
     try:
@@ -252,7 +274,7 @@ def _decoded(tasks: list[DecodeTask], pool: WorkerPool | None) -> Iterable[tuple
 def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, summary: IndexSummary,
          batch_size: int, workers: int | None, audio_total: float,
          on_progress: Callable[[Progress], None] | None,
-         results: Iterable[tuple[DecodeTask, DecodeResult]] | None = None) -> None:
+         results: Iterable[tuple[DecodeTask, DecodeResult]] | None = None, early: WorkerPool | None = None) -> None:
     """Embed and write; `results` (Ray): tasks whose `waves` are already the windows' vectors."""
     if len(tasks) <= 2:
         workers = 0  # not worth starting processes
@@ -305,7 +327,7 @@ def _run(tasks: list[DecodeTask], pending: dict[int, _Pending], idx: IndexDir, s
             if p.tasks_left == 0 and len(p.vectors) == len(p.windows):
                 finish(i)
 
-    decoded = results if results is not None else _decoded(tasks, _decoders(workers, idx, stages))
+    decoded = results if results is not None else _decoded(tasks, _decoders(workers, idx, stages, early))
     waited = time.perf_counter()
     for task, result in decoded:
         stages["wait for decoding"] += time.perf_counter() - waited

@@ -81,3 +81,29 @@ def test_a_worker_warms_up_before_its_first_task_and_a_failed_warm_up_is_not_fat
     assert faults.WARMED == []
     failing = WorkerPool(faults.was_warmed, 1, lambda task, reason: reason, warm=faults.warm_up_fails)
     assert list(failing.map([3])) == [(3, (3, []))]  # its tasks report their own failures
+
+
+def test_a_new_index_starts_its_workers_before_opening_and_an_existing_one_does_not(library: Path, tmp_path: Path,
+                                                                                     monkeypatch) -> None:
+    import multiprocessing as mp
+
+    import pytest
+
+    from clapsearch.index import IndexDir, IndexError_
+
+    real, seen = IndexDir.open.__func__, []  # type: ignore[attr-defined]
+
+    def opened(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(len(mp.active_children()))
+        if kwargs.get("model") == "broken":
+            raise IndexError_("no such model")
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(IndexDir, "open", classmethod(opened))
+    with pytest.raises(IndexError_):
+        index_paths([library], tmp_path / "idx", model="broken", device="cpu", workers=2)
+    assert seen == [2] and mp.active_children() == []  # started early, stopped on the error
+    assert index_paths([library], tmp_path / "idx", model="tiny", device="cpu", workers=2).added == 4
+    (library / "tone440.wav").write_bytes((library / "sub" / "low.wav").read_bytes())
+    assert index_paths([library], tmp_path / "idx", device="cpu", workers=2).updated == 1
+    assert seen == [2, 2, 0] and mp.active_children() == []  # an existing index: started only when needed
