@@ -40,7 +40,7 @@ def _waves(model: factory.ClapModel, n: int = 3) -> torch.Tensor:
     return torch.randn(n, int(a.sample_rate * a.clip_seconds), generator=torch.Generator().manual_seed(7))
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "int8"])
 def test_audio_only_gives_the_whole_models_audio_vectors(bert_folder: Path, precision: str) -> None:
     whole, audio = create_model(bert_folder), create_model(bert_folder, parts=("audio",))
     assert whole.parts == ("audio", "text") and audio.parts == ("audio",)
@@ -49,8 +49,9 @@ def test_audio_only_gives_the_whole_models_audio_vectors(bert_folder: Path, prec
     if precision != "fp32":
         from clapsearch.model.precision import apply_precision
 
-        apply_precision(whole, precision)
-        apply_precision(audio, precision)
+        calibration = _waves(whole, 4) if precision == "int8" else None
+        apply_precision(whole, precision, calibration)
+        apply_precision(audio, precision, calibration)
     wave = _waves(whole)
     assert np.array_equal(audio.encode_audio(wave), whole.encode_audio(wave))
     with pytest.raises(RuntimeError, match="without its text tower"):
