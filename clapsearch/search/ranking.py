@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clapsearch.paths import display_path
+from clapsearch.hits import Hit
 from clapsearch.store import Store
 from clapsearch.store.store import SegmentHit
 from clapsearch.vectors import VectorIndex
@@ -21,20 +21,6 @@ from clapsearch.vectors import VectorIndex
 ROUND_CAP = 16384  # most segments one widening round asks for
 MAX_ROUNDS = 4  # widening rounds before searching among the files not yet found (32 -> 256 -> 2048 -> 16384)
 GROWTH = 8  # each round searches this many times more segments (the last round's search dominates the cost)
-
-
-@dataclass(frozen=True)
-class Hit:
-    path: str
-    score: float
-    start: float
-    end: float
-    file_id: int | None = None
-    segment_id: int | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {"path": display_path(self.path), "score": round(self.score, 6), "start": round(self.start, 3),
-                "end": round(self.end, 3), "file_id": self.file_id, "segment_id": self.segment_id}
 
 
 @dataclass(frozen=True)

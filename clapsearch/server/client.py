@@ -13,11 +13,11 @@ import os
 import sqlite3
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clapsearch.paths import display_path, unescape_path
+from clapsearch.hits import Hit
+from clapsearch.paths import unescape_path
 
 SERVER_FILE = "server.json"
 TOKEN_ENV = "CLAPSEARCH_TOKEN"
@@ -83,22 +83,6 @@ def _index_meta(folder: str | Path) -> dict[str, str]:
         return {}
 
 
-@dataclass(frozen=True)
-class RemoteHit:
-    """A result as the server sent it: the fields of search.Hit that `query` prints (path: the OS path)."""
-
-    path: str
-    score: float
-    start: float
-    end: float
-    file_id: int | None = None
-    segment_id: int | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {"path": display_path(self.path), "score": self.score, "start": self.start, "end": self.end,
-                "file_id": self.file_id, "segment_id": self.segment_id}
-
-
 def folder_param(text: str) -> str:
     """A --folder value as the API takes it: an absolute path (resolved here, as clapsearch.search.filters'
     parse_folder resolves it) or a bare folder name (any folder so named)."""
@@ -110,7 +94,7 @@ def folder_param(text: str) -> str:
 
 
 def query_through_server(folder: str | Path, texts: list[str], k: int, model: str | None = None,
-                         params: dict[str, list[str]] | None = None) -> list[list[RemoteHit]] | None:
+                         params: dict[str, list[str]] | None = None) -> list[list[Hit]] | None:
     """Answer text queries through a live `serve` on this index; None where the caller must search locally.
 
     params: extra query parameters (filters) as the API takes them.
@@ -129,13 +113,13 @@ def query_through_server(folder: str | Path, texts: list[str], k: int, model: st
     host = str(record.get("host", "127.0.0.1"))
     host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
     base = f"http://{'[' + host + ']' if ':' in host else host}:{int(record['port'])}"
-    out: list[list[RemoteHit]] = []
+    out: list[list[Hit]] = []
     for text in texts:
         body = _get(f"{base}/api/search?" + urllib.parse.urlencode({"q": text, "k": k, **(params or {})},
                                                                    doseq=True), token, meta)
         if body is None:
             return None
-        out.append([RemoteHit(unescape_path(r["path"]), float(r["score"]), float(r["start"]), float(r["end"]),
+        out.append([Hit(unescape_path(r["path"]), float(r["score"]), float(r["start"]), float(r["end"]),
                               r.get("file_id"), r.get("segment_id")) for r in body["results"]])
     return out
 
