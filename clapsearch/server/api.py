@@ -10,6 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from clapsearch.audio import AudioError, probe
 from clapsearch.audio.decode import AUDIO_EXTENSIONS
+from clapsearch.server import catalog
 from clapsearch.server.audio import PeaksCache, RangeNotSatisfiable, content_type, iter_bytes, parse_range
 from clapsearch.server.client import GENERATION_HEADER
 from clapsearch.server.library import Filters, Library, NotFound
@@ -59,7 +60,8 @@ def build_router(library: Library, max_upload_bytes: int) -> APIRouter:
                 sample_rate: int | None = None) -> dict[str, object]:
         info = library.file(file_id)
         f = filters(where, folder, format, path, min_duration, max_duration, sample_rate)
-        return {"query": f"sounds like {info.to_dict()['name']}", "results": library.similar(info, k, segment_id, f)}
+        name = catalog.file_fields(info)["name"]
+        return {"query": f"sounds like {name}", "results": library.similar(info, k, segment_id, f)}
 
     @router.post("/search/audio", response_model=SearchOut, summary="Find files that sound like an uploaded clip")
     def search_audio(file: UploadFile, k: int = Query(10, ge=1, le=MAX_K)) -> dict[str, object]:
@@ -71,7 +73,7 @@ def build_router(library: Library, max_upload_bytes: int) -> APIRouter:
 
     @router.get("/files/{file_id}", response_model=FileOut, summary="An indexed file's metadata")
     def file_info(file_id: str) -> dict[str, object]:
-        return library.file(file_id).to_dict()
+        return catalog.file_fields(library.file(file_id))
 
     @router.head("/files/{file_id}/audio", include_in_schema=False)
     @router.get("/files/{file_id}/audio", summary="An indexed file's bytes (HTTP range requests: 206)",

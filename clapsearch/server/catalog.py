@@ -1,66 +1,37 @@
-"""What the API shows of indexed files: their metadata by id, by path and in summary (SQL reads only)."""
+"""What the API shows of indexed files: their fields, one by id, and a summary (SQL reads only)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from clapsearch.paths import display_path
 from clapsearch.store import FileRecord, SegmentRecord, Store
+from clapsearch.store.store import FileInfo
 
 INDEXED = "indexed"
 
 
-@dataclass(frozen=True)
-class FileInfo:
+def file_fields(info: FileInfo) -> dict[str, object]:
     """An indexed file as the API shows it (a result without its score and segment)."""
-
-    file_id: int
-    path: str  # the OS path (served by id only; shown through display_path)
-    duration: float | None
-    format: str | None
-    sample_rate: int | None
-    channels: int | None
-    size: int
-
-    def to_dict(self) -> dict[str, object]:
-        shown = display_path(self.path)
-        return {"file_id": self.file_id, "path": shown, "name": os.path.basename(shown),
-                "folder": os.path.dirname(shown), "duration": _round(self.duration), "format": self.format,
-                "sample_rate": self.sample_rate, "channels": self.channels, "size": self.size}
+    shown = display_path(info.path)
+    return {"file_id": info.file_id, "path": shown, "name": os.path.basename(shown),
+            "folder": os.path.dirname(shown), "duration": _round(info.duration), "format": info.format,
+            "sample_rate": info.sample_rate, "channels": info.channels, "size": info.size}
 
 
 def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 3)
 
 
-_COLUMNS = (FileRecord.id, FileRecord.path, FileRecord.duration, FileRecord.format, FileRecord.sample_rate,
-            FileRecord.channels, FileRecord.size)
-
-
-def _info(r: object) -> FileInfo:
-    return FileInfo(r.id, r.path, r.duration, r.format, r.sample_rate, r.channels, r.size)  # type: ignore[attr-defined]
-
-
 def file_by_id(store: Store, file_id: int) -> FileInfo | None:
-    """Return an indexed file (status indexed) by its id, or None."""
+    """Return an indexed file (status indexed: only those are served) by its id, or None."""
     with store.session() as s:
-        row = s.execute(select(*_COLUMNS).where(FileRecord.id == file_id, FileRecord.status == INDEXED)).first()
-    return None if row is None else _info(row)
-
-
-def files_by_path(store: Store, paths: Iterable[str]) -> dict[str, FileInfo]:
-    """Return the indexed files among the given OS paths, keyed by path."""
-    paths = list(dict.fromkeys(paths))
-    out: dict[str, FileInfo] = {}
-    with store.session() as s:
-        for i in range(0, len(paths), 500):
-            rows = s.execute(select(*_COLUMNS).where(FileRecord.path.in_(paths[i:i + 500]),
-                                                     FileRecord.status == INDEXED))
-            out.update({r.path: _info(r) for r in rows})
-    return out
+        r = s.execute(select(FileRecord.id, FileRecord.path, FileRecord.duration, FileRecord.format,
+                             FileRecord.sample_rate, FileRecord.channels, FileRecord.size, FileRecord.content_hash)
+                      .where(FileRecord.id == file_id, FileRecord.status == INDEXED)).first()
+    return None if r is None else FileInfo(r.id, r.path, r.duration, r.format, r.sample_rate, r.channels, r.size,
+                                           r.content_hash)
 
 
 def summary(store: Store) -> dict[str, object]:

@@ -13,6 +13,7 @@ from clapsearch.errors import UserError
 from clapsearch.search import Hit, SearchEngine
 from clapsearch.search.filters import AndQuery, FolderQuery, OrQuery, Query, parse_filters
 from clapsearch.server import catalog
+from clapsearch.store.store import FileInfo
 
 
 class NotFound(UserError, LookupError):
@@ -75,7 +76,7 @@ class Library:
         meta = engine.index.store.meta()
         return {"model": meta.get("model", ""), **self._summary[1], "watch": self.watching}
 
-    def file(self, file_id: str) -> catalog.FileInfo:
+    def file(self, file_id: str) -> FileInfo:
         """Return an indexed file by the id a client gave (digits only: anything else is unknown)."""
         if not file_id.isdigit() or len(file_id) > 18:
             raise NotFound(f"no indexed file with id {file_id[:40]!r}")
@@ -102,7 +103,7 @@ class Library:
         engine = self.engine
         return results(engine, engine.search_vectors(vector[None, :], k, where=filters.query())[0])
 
-    def similar(self, info: catalog.FileInfo, k: int, segment_id: int | None,
+    def similar(self, info: FileInfo, k: int, segment_id: int | None,
                 filters: Filters) -> list[dict[str, object]]:
         """'More like this': files like an indexed file (its mean vector) or one of its segments, itself left out."""
         engine = self.engine
@@ -115,11 +116,11 @@ class Library:
 
 def results(engine: SearchEngine, hits: list[Hit]) -> list[dict[str, object]]:
     """Hits as API results: each hit's file metadata, segment id and score (hits of files gone are dropped)."""
-    files = catalog.files_by_path(engine.index.store, [h.path for h in hits])
+    files = engine.files(hits)
     out: list[dict[str, object]] = []
     for h in hits:
-        f = files.get(h.path)
+        f = files.get(h.file_id) if h.file_id is not None else None
         if f is not None:
-            out.append({**f.to_dict(), "segment_id": h.segment_id, "score": round(h.score, 6),
+            out.append({**catalog.file_fields(f), "segment_id": h.segment_id, "score": round(h.score, 6),
                         "start": round(h.start, 3), "end": round(h.end, 3)})
     return out
