@@ -83,7 +83,11 @@ def main() -> None:
     ap.add_argument("--spread", type=float, default=0.04, help="segment noise per dimension (0.01: tight files)")
     ap.add_argument("--family", type=int, default=1, help="files per scene (close centres)")
     args = ap.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="long-files-"))
+    with tempfile.TemporaryDirectory(prefix="long-files-") as tmp:  # ~400 MB of SQLite: never left behind
+        run(args, Path(tmp))
+
+
+def run(args: argparse.Namespace, folder: Path) -> None:
     t0 = time.perf_counter()
     store, ids, vecs, owners = build(folder, args.files, args.segments, args.dim, args.seed, args.spread, args.family)
     print(f"{args.files} files x {args.segments} segments = {len(ids)} segments, dim {args.dim}, spread "
