@@ -123,6 +123,42 @@ def soundfont_cmd(
             raise typer.Exit(1)
 
 
+@app.command("speech")
+def speech_cmd(
+    out: Path = typer.Option(..., "--out", help="Corpus folder: manifest.jsonl, datacard.json, audio/speech/."),
+    engines: Optional[str] = typer.Option(None, "--engines",
+                                          help="Comma-separated subset of espeak-ng,flite,festival (default: all)."),
+    words: Optional[str] = typer.Option(None, "--words", help="Comma-separated words to render instead of the "
+                                        "catalogue's texts (no digit strings, sentences or overlaps)."),
+    per_digit: int = typer.Option(100, "--per-digit", min=1, help="Voices that speak every digit word."),
+    per_word: int = typer.Option(6, "--per-word", min=1, help="Voices per common word (and per --words word)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every voice, pitch, speed, level and text draw."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Synthesis processes at once."),
+) -> None:
+    """Render words, digits, names, sentences and overlapping voices with Debian's free text-to-speech voices."""
+    with user_errors():
+        from dataclasses import replace
+
+        from clapsearch.data import speech
+
+        out = out.resolve()
+        plan = speech.with_engines(speech.Plan(per_digit=per_digit, per_word=per_word, seed=seed), engines)
+        if words:
+            plan = replace(plan, words=tuple(w.strip() for w in words.split(",") if w.strip()))
+        t0 = time.time()
+        parts = out / "parts"
+        parts.mkdir(parents=True, exist_ok=True)
+        for stats, clips in speech.build(out, plan, workers=workers):
+            name = stats.source.replace("debian:", "speech-").replace("+", "_")
+            write_jsonl(parts / f"{name}.jsonl", clips)
+            (parts / f"{name}.json").write_text(json.dumps(stats.to_dict(), indent=2) + "\n")
+            console.print(f"  {stats.source}: {stats.clips} clips, {stats.seconds / 60:.1f} min, "
+                          f"{len(stats.concepts)} labels, skipped {stats.skipped}")
+        n, card = merge_parts(out)
+        console.print(f"{out / 'manifest.jsonl'}: {n} clips, {card['hours']:.2f} h, {card['concepts']} labels, "
+                      f"{time.time() - t0:.0f} s")
+
+
 def shared_rows(root: Path, out_file: Path) -> list[Clip]:
     """Return manifest clips for every ``<set>/manifest.csv`` under root, audio paths made absolute."""
     clips: list[Clip] = []
