@@ -277,7 +277,8 @@ def load_dev_set(path: str | Path) -> LabelledSet:
     """Return the labelled dev set a trainer `--eval KIND=PATH` names, through the task loaders above.
 
     PATH is a CSV (filename,label or filename,category[,group]; ESC-50's meta/esc50.csv), or a folder holding
-    labels.csv, meta/<one>.csv (meta/esc50.csv: the esc50 task) or one sub-folder per class (folder task). A file
+    labels.csv, meta/<one>.csv (meta/esc50.csv: the esc50 task), recordings/ (FSDD: the digit words) or one
+    sub-folder per class (folder task). A file
     the metadata names but that is missing raises DataError naming it, as `clapsearch benchmark` does (no zero
     vector, no silent skip).
     """
@@ -288,6 +289,8 @@ def load_dev_set(path: str | Path) -> LabelledSet:
         metas = sorted((path / "meta").glob("*.csv"))
         if (path / "labels.csv").is_file():
             return _dev_csv(path, path / "labels.csv")
+        if (path / "recordings").is_dir() and not metas:  # FSDD's layout: labels from the file names
+            return load_fsdd(path)
         if len(metas) != 1:
             return load_folder(path)
         path = metas[0]

@@ -118,22 +118,27 @@ class ClipEmbedder:
 
 
 class ZeroShotEvaluator:
-    """Top-1 accuracy of classifying each file by its nearest label prompt (within its group, if any).
+    """Top-1 accuracy of classifying each file by its nearest label prompt (within its group, if any; only the
+    files of `groups` when given).
 
     data: a LabelledSet (benchmark.adapters) or a dev-set path. Returns {name}/accuracy (primary) and
     {name}/hub_ratio (the most over-predicted label's predicted count over its true count; 1 = no hub).
     """
 
     def __init__(self, data: LabelledSet | str | Path, name: str | None = None, prompt: str = ZERO_SHOT_PROMPT,
-                 cache_dir: str | Path | None = None, within_group: bool = True) -> None:
+                 cache_dir: str | Path | None = None, within_group: bool = True,
+                 groups: Sequence[str] = ()) -> None:
         self.data = _dev_set(data)
         self.name = name or _default_name(data)
         self.prompt = prompt
         self.within_group = within_group
         self.primary_metric = f"{self.name}/accuracy"
-        self.truth = [label_text(c.labels[0]) for c in self.data.clips]
-        self.groups = [c.group or "" for c in self.data.clips]
-        self.embed = ClipEmbedder([c.path for c in self.data.clips], cache_dir)
+        clips = [c for c in self.data.clips if not groups or (c.group or "") in groups]
+        if not clips:
+            raise DataError(f"dev set {self.data.root} has no clips in groups {list(groups)}: check groups= in --eval")
+        self.truth = [label_text(c.labels[0]) for c in clips]
+        self.groups = [c.group or "" for c in clips]
+        self.embed = ClipEmbedder([c.path for c in clips], cache_dir)
 
     def __call__(self, model: ClapModel) -> dict[str, float]:
         labels = sorted(set(self.truth))
@@ -193,17 +198,17 @@ def parse_evaluator(spec: str, cache_dir: str | Path | None = None) -> ZeroShotE
     path, _, query = rest.partition("?")
     options = dict(parse_qsl(query, keep_blank_values=False))
     name = options.pop("name", None) or Path(path).name.replace(".csv", "")
+    groups = [g for g in options.pop("groups", "").split(",") if g]
     if kind == "zeroshot":
         ev: ZeroShotEvaluator | RetrievalEvaluator = ZeroShotEvaluator(
             path, name, options.pop("prompt", ZERO_SHOT_PROMPT), cache_dir,
-            within_group=options.pop("within_group", "1") not in ("0", "false", "no"))
+            within_group=options.pop("within_group", "1") not in ("0", "false", "no"), groups=groups)
     else:
-        groups = [g for g in options.pop("groups", "").split(",") if g]
         k = options.pop("k", "5")
         if not k.isdigit() or int(k) < 1:
             raise OptionError(f"evaluator {spec!r}: k must be a whole number of at least 1, got {k!r}")
         ev = RetrievalEvaluator(path, name, options.pop("prompt", RETRIEVAL_PROMPT), int(k), groups, cache_dir)
     if options:
-        raise OptionError(f"evaluator {spec!r}: unknown options {sorted(options)}; known: name, prompt and "
-                          f"{'within_group' if kind == 'zeroshot' else 'groups, k'}")
+        raise OptionError(f"evaluator {spec!r}: unknown options {sorted(options)}; known: name, prompt, groups and "
+                          f"{'within_group' if kind == 'zeroshot' else 'k'}")
     return ev

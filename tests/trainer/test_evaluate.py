@@ -86,3 +86,21 @@ def test_dev_set_layouts_category_column_and_meta_folder(tmp_path: Path) -> None
         data = load_labelled_set(path)
         assert [c.labels for c in data.clips] == [("dog_bark",), ("cat",)]
         assert data.clips[0].path == str((root / "audio" / "a.wav").resolve())
+
+
+def test_zeroshot_groups_keeps_only_those_files(tmp_path: Path) -> None:
+    root = _dev(tmp_path / "dev", ROWS)
+    ev = parse_evaluator(f"zeroshot={root}?name=instr&groups=instrument", tmp_path / "c")
+    assert isinstance(ev, ZeroShotEvaluator) and ev.truth == ["banjo"] and ev.groups == ["instrument"]
+    with pytest.raises(DataError, match="no clips in groups"):
+        parse_evaluator(f"zeroshot={root}?groups=vehicle", tmp_path / "c")
+
+
+def test_fsdd_folder_is_a_dev_set_with_a_bare_word_prompt(tmp_path: Path) -> None:
+    root = tmp_path / "fsdd"
+    (root / "recordings").mkdir(parents=True)
+    for name in ("0_ann_0.wav", "7_bob_3.wav"):
+        sf.write(root / "recordings" / name, np.zeros(SR // 2, np.float32), SR)
+    ev = parse_evaluator(f"zeroshot={root}?prompt={{label}}&name=fsdd", tmp_path / "c")
+    assert isinstance(ev, ZeroShotEvaluator) and sorted(ev.truth) == ["seven", "zero"]
+    assert ev.prompt == "{label}" and ev.primary_metric == "fsdd/accuracy"

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from clapsearch.errors import ConfigError, MissingPackageError, WeightsError
+from clapsearch.model.towers.packaged import PACKAGED, packaged_folder
 from clapsearch.paths import display_path
 
 if TYPE_CHECKING:
@@ -213,16 +214,24 @@ def build_text_tower(cfg: TextConfig, pretrained: bool = True,
         raise ValueError(f"unknown text tower {cfg.tower!r}: use 'hf' or 'hash'")
     _offline()
     # BertTokenizerFast: a lazy export of transformers, missing from its stubs
-    from transformers import AutoModel, BertConfig, BertModel, BertTokenizerFast  # type: ignore[attr-defined]
+    from transformers import (  # type: ignore[attr-defined]
+        AutoConfig,
+        AutoModel,
+        AutoTokenizer,
+        BertConfig,
+        BertModel,
+        BertTokenizerFast,
+    )
     from transformers import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    if cfg.weights == "minilm":
-        folder = minilm_dir()
-        tokenizer = BertTokenizerFast.from_pretrained(str(folder))
+    if cfg.weights in PACKAGED:  # a sentence encoder shipped in pip packages (packaged.py)
+        folder = packaged_folder(cfg.weights)
+        tokenizer = BertTokenizerFast.from_pretrained(str(folder)) if cfg.weights == "minilm" else (
+            AutoTokenizer.from_pretrained(str(folder)))
         encoder = AutoModel.from_pretrained(str(folder), use_safetensors=True) if pretrained else (
-            AutoModel.from_config(BertConfig.from_pretrained(str(folder))))
+            AutoModel.from_config(AutoConfig.from_pretrained(str(folder))))
     elif cfg.weights is None or (cfg.weights == "bert-base-uncased" and not Path(cfg.weights).is_dir()):
         # bert-base-uncased shares MiniLM's vocabulary; without a local weights folder it starts random.
         tokenizer = BertTokenizerFast(vocab_file=str(minilm_dir() / "vocab.txt"), do_lower_case=True)
