@@ -92,9 +92,15 @@ def debian_cmd(
 def soundfont_cmd(
     out: Path = typer.Option(..., "--out", help="Corpus folder: manifest.jsonl, datacard.json, audio/<package>/."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Folder for downloaded .debs (default <out>/debs)."),
+    instruments: bool = typer.Option(False, "--instruments", help="Render every General MIDI program and drum kit "
+                                     "(notes, chords, melodies, beats) instead of the sound-effect presets."),
+    takes: int = typer.Option(2, "--takes", min=1, help="--instruments: renders of each phrase, other notes each."),
+    seed: int = typer.Option(0, "--seed", help="--instruments: seed of the notes played."),
 ) -> None:
-    """Render the General MIDI / GS sound-effect presets of Debian's SoundFont packages into a training corpus."""
+    """Render the General MIDI / GS sound-effect presets (or, with --instruments, every GM instrument and drum kit)
+    of Debian's SoundFont packages into a training corpus."""
     with user_errors():
+        from clapsearch.data import instruments as gm
         from clapsearch.data import soundfont
 
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -103,11 +109,15 @@ def soundfont_cmd(
         parts = out / "parts"
         parts.mkdir(parents=True, exist_ok=True)
         failed: list[str] = []
-        for font in soundfont.FONTS:
+        fonts = [f for f in soundfont.FONTS if not instruments or f.package in gm.INSTRUMENT_FONTS]
+        for font in fonts:
             console.print(f"[bold]{font.package}[/bold]: downloading + rendering ...")
             try:
                 tree = debian.extract(debian.download(font.package, cache), out / "extract" / font.package)
-                clips, stats = soundfont.build_font(font, tree / font.path, out)
+                if instruments:
+                    clips, stats = gm.build_instruments(font, tree / font.path, out, gm.synth_factory(), seed, takes)
+                else:
+                    clips, stats = soundfont.build_font(font, tree / font.path, out)
             except (debian.DebianError, RuntimeError, OSError) as exc:
                 console.print(f"[red]{font.package} failed:[/red] {exc}")
                 failed.append(font.package)
