@@ -101,7 +101,8 @@ class IndexDir:
         try:
             if create:
                 folder.mkdir(parents=True, exist_ok=True)
-            store = Store(db_url, readonly=not create) if db_url else Store.sqlite_in(folder, readonly=not create)
+            store = Store(db_url, readonly=not create, vector_dir=folder) if db_url \
+                else Store.sqlite_in(folder, readonly=not create)
             meta = store.meta()
         except DatabaseError as e:
             if not create and _no_table(e):
@@ -144,6 +145,8 @@ class IndexDir:
             store.set_meta({"vector_index": vector_index})
             choice = vector_index
         out = cls(folder, store, encoder, VectorIndex(encoder.dim), choice)
+        if create and (moved := store.migrate_vectors()):
+            log.info("moved %d vectors of %s from SQL blobs into its vector file", moved, folder)
         out.vectors = out._load_vectors(writable=create)
         return out
 
@@ -154,7 +157,9 @@ class IndexDir:
             # FAISS is behind SQL (an interrupted run), damaged or missing: rebuild it from the vectors SQL holds.
             log.info("rebuilding FAISS index of %s from its metadata", self.folder)
             vectors = self._rebuild(generation)
-            if not writable:
+            if self.store.damaged:
+                self._left_out_damaged(vectors, writable)
+            elif not writable:
                 self._save_if_free(vectors)
         vectors.rerank_source = self._stored_vectors
         return vectors
@@ -171,6 +176,22 @@ class IndexDir:
         vectors.generation = generation
         vectors.rerank_source = self._stored_vectors
         return vectors
+
+    def _left_out_damaged(self, vectors: VectorIndex, writable: bool) -> None:
+        """Vectors that failed their check were left out of the rebuilt FAISS; a writer drops their files'
+        segments in SQL too (one commit) and marks the files changed, so that this or the next index run embeds
+        them again. A reader keeps its FAISS in memory only (the next writer finds the damage again)."""
+        n = len(self.store.damaged)
+        if not writable:
+            log.warning("%d stored vectors of %s are damaged and left out of search: run 'clapsearch index' to "
+                        "embed their files again", n, self.folder)
+            return
+        paths, removed = self.store.drop_damaged()
+        log.warning("%d stored vectors of %d files in %s are damaged: those files are embedded again", n,
+                    len(paths), self.folder)
+        vectors.remove(removed)  # the files' other segments: SQL dropped them with the damaged ones
+        if self.store.generation() == vectors.generation + 1:
+            vectors.generation += 1
 
     def _stored_vectors(self, ids: np.ndarray) -> np.ndarray:
         return self.store.vectors_by_ids(ids, self.encoder.dim)
@@ -190,8 +211,8 @@ class IndexDir:
         before = self.vectors.generation
         removed, new_ids = self.store.put_file(fields, segments)
         self.vectors.remove(removed)
-        if segments:
-            self.vectors.add(np.array(new_ids), np.stack([v for _, _, v in segments]))
+        if segments:  # as stored (float16): a rebuild from the stored vectors gives the same index
+            self.vectors.add(np.array(new_ids), Store.stored(np.stack([v for _, _, v in segments])))
         self._advance(before)
 
     def move_file(self, old_path: str, new_path: str, size: int, mtime: float) -> None:
@@ -230,7 +251,7 @@ def set_aside(folder: str | Path) -> Path | None:
     """Move an index folder's database and FAISS files into a `replaced-<time>` subfolder; return it."""
     folder = Path(folder)
     names = [n for n in (SQLITE_FILE, SQLITE_FILE + "-wal", SQLITE_FILE + "-shm", INDEX_FILE, STATE_FILE)
-             if (folder / n).exists()]
+             if (folder / n).exists()] + sorted(p.name for p in folder.glob("vectors*.f16"))
     if not names:
         return None
     dest = folder / time.strftime("replaced-%Y%m%d-%H%M%S")

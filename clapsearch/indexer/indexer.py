@@ -140,6 +140,7 @@ def index_paths(paths: Iterable[str | Path], index_dir: str | Path, model: str |
         try:
             _run(tasks, pending, idx, summary, batch_size, workers, audio_total, on_progress,
                  _on_ray(ray, tasks, idx, workers, batch_size) if ray is not None else None, early)
+            idx.store.compact_vectors()  # when removed segments' rows are over half the vector file
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:

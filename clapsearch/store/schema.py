@@ -48,7 +48,9 @@ class FileRecord(Base):
 
 
 class SegmentRecord(Base):
-    """A window of a file. Its id is its FAISS id; its vector is kept here too, so FAISS can be rebuilt."""
+    """A window of a file. Its id is its FAISS id; its vector is at vector_row of the index folder's vector file
+    (clapsearch.store.vectorfile), where FAISS is rebuilt from. Indexes of an older clapsearch kept it in `vector`
+    (vector_row NULL) until their next `clapsearch index` run moves it to the file; new segments store b"" there."""
 
     __tablename__ = "segments"
 
@@ -56,7 +58,9 @@ class SegmentRecord(Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"), index=True)
     start: Mapped[float] = mapped_column(Float)
     end: Mapped[float] = mapped_column(Float)
-    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, dimension from IndexMeta
+    vector: Mapped[bytes] = mapped_column(LargeBinary, default=b"")  # old indexes: float32, little-endian
+    vector_row: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    vector_crc: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # CRC-32 of the row's bytes
 
     file: Mapped[FileRecord] = relationship(back_populates="segments")
 

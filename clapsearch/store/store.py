@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
-from sqlalchemy import create_engine, delete, event, func, select
+from sqlalchemy import create_engine, delete, event, func, null, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from clapsearch.store.schema import Base, FileRecord, IndexMetaRecord, SegmentRecord
+from clapsearch.store.storage import VECTOR_FILE, VectorStorage, add_row_columns, has_row_columns
+from clapsearch.store.vectorfile import to_rows
 
 GENERATION = "generation"
 SQLITE_FILE = "metadata.sqlite"
@@ -67,26 +70,42 @@ def _sqlite_pragmas(engine: Engine, readonly: bool) -> None:
 
 
 class Store:
-    """readonly: never write (no table creation, no pragma that writes), for queries on a read-only index."""
+    """readonly: never write (no table creation, no pragma that writes), for queries on a read-only index.
 
-    def __init__(self, url: str, readonly: bool = False) -> None:
+    vector_dir: the index folder, where segment vectors are kept once, as float16 rows of a vector file
+    (clapsearch.store.storage); None keeps new vectors as float32 SQL blobs (a database without a folder).
+    Vectors of an older index stay readable from their blobs until migrate_vectors moves them.
+    """
+
+    def __init__(self, url: str, readonly: bool = False, vector_dir: str | Path | None = None) -> None:
         self.url = url
         self.readonly = readonly
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine, readonly)
+        self._row_columns: bool | None = None
         if not readonly:
             Base.metadata.create_all(self.engine)
+            add_row_columns(self.engine)
+            self._row_columns = True
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self.storage = VectorStorage(vector_dir, writable=not readonly) if vector_dir is not None else None
+        self.damaged: set[int] = set()  # segments whose stored vector failed its check on a read
+        if self.storage is not None and not readonly:
+            with self.session() as s:
+                self.storage.open_writer(s)
 
     @classmethod
-    def sqlite_in(cls, folder: str | Path, readonly: bool = False) -> Store:
+    def sqlite_in(cls, folder: str | Path, readonly: bool = False, vectors_in_folder: bool = True) -> Store:
+        """The SQLite database of an index folder (and its vector file, unless vectors_in_folder is False)."""
         path = Path(folder).resolve() / SQLITE_FILE
+        vector_dir = path.parent if vectors_in_folder else None
         if readonly and not (os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)):
             # A read-only mount or share: SQLite cannot create the WAL's -shm file there, so the database is
             # opened as immutable (nobody can change it while it is read-only).
-            return cls(f"sqlite:///file:{quote(str(path))}?immutable=1&uri=true", readonly=True)
-        return cls(f"sqlite:///{path}", readonly=readonly)
+            return cls(f"sqlite:///file:{quote(str(path))}?immutable=1&uri=true", readonly=True,
+                       vector_dir=vector_dir)
+        return cls(f"sqlite:///{path}", readonly=readonly, vector_dir=vector_dir)
 
     def close(self) -> None:
         """Fold SQLite's write-ahead log into the database file and close the connections.
@@ -132,6 +151,11 @@ class Store:
     def put_file(self, fields: dict[str, object],
                  segments: list[tuple[float, float, np.ndarray]]) -> tuple[list[int], list[int]]:
         """Insert or replace a file with its segments; return (removed segment ids, new segment ids)."""
+        vectors = np.stack([np.asarray(v, np.float32).reshape(-1) for _, _, v in segments]) if segments else None
+        start, crcs = -1, np.zeros(0, np.int64)
+        if vectors is not None and self.storage is not None:
+            with self.session() as s:  # appended and fsynced before the commit that refers to the rows
+                start, crcs = self.storage.append(s, vectors)
         with self.session() as s, s.begin():
             rec = s.scalars(select(FileRecord).where(FileRecord.path == fields["path"])).one_or_none()
             removed: list[int] = []
@@ -144,8 +168,13 @@ class Store:
                 for k, v in fields.items():
                     setattr(rec, k, v)
             s.flush()
-            new = [SegmentRecord(file_id=rec.id, start=a, end=b, vector=np.asarray(v, "<f4").tobytes())
-                   for a, b, v in segments]
+            if start >= 0:
+                new = [SegmentRecord(file_id=rec.id, start=a, end=b, vector=b"", vector_row=start + i,
+                                     vector_crc=int(crcs[i])) for i, (a, b, _) in enumerate(segments)]
+                VectorStorage.committed(s, start + len(segments))
+            else:
+                new = [SegmentRecord(file_id=rec.id, start=a, end=b, vector=np.asarray(v, "<f4").tobytes())
+                       for a, b, v in segments]
             s.add_all(new)
             s.flush()
             self._bump(s)
@@ -184,30 +213,68 @@ class Store:
         with self.session() as s:
             return int(s.scalar(select(func.count(SegmentRecord.id))) or 0)
 
+    def _has_row_columns(self) -> bool:
+        if self._row_columns is None:
+            self._row_columns = has_row_columns(self.engine)
+        return self._row_columns
+
+    def _vector_columns(self) -> tuple[object, ...]:
+        """The columns a vector read selects: (id, vector_row, vector_crc, vector); an older database opened
+        read-only has no row columns yet (every vector is its blob)."""
+        # the vector file's name in the same statement: one snapshot of SQL, even across a compaction's commit
+        name = select(IndexMetaRecord.value).where(IndexMetaRecord.key == VECTOR_FILE).scalar_subquery()
+        if self._has_row_columns():
+            return SegmentRecord.id, SegmentRecord.vector_row, SegmentRecord.vector_crc, SegmentRecord.vector, \
+                name.label("vector_file")
+        return SegmentRecord.id, null().label("vector_row"), null().label("vector_crc"), SegmentRecord.vector, \
+            null().label("vector_file")
+
+    def _decode(self, rows: Sequence[Any], dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors (n, dim) float32, mask of the good ones) of vector-read rows; bad ones noted in damaged."""
+        if self.storage is None:
+            ok = np.array([r.vector_row is None and len(r.vector) == 4 * dim for r in rows], bool)
+            out = np.zeros((len(rows), dim), np.float32)
+            if ok.any():
+                out[ok] = np.frombuffer(b"".join(r.vector for r, g in zip(rows, ok) if g), "<f4").reshape(-1, dim)
+        else:
+            out, ok = self.storage.decode(rows, dim)
+        if not ok.all():
+            self.damaged.update(int(r.id) for r, g in zip(rows, ok) if not g)
+        return out, ok
+
     def iter_vectors(self, dim: int, chunk: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Yield (ids (n,), vectors (n, dim)) for every segment, in id order."""
+        """Yield (ids (n,), vectors (n, dim)) for every segment, in id order. A vector that fails its check (a
+        damaged or missing row of the vector file) is left out, its segment id added to `damaged`."""
         last = -1
+        cols = self._vector_columns()
         while True:
-            with self.session() as s:
-                rows = s.execute(select(SegmentRecord.id, SegmentRecord.vector).where(SegmentRecord.id > last)
+            with self.engine.connect() as c:
+                rows = c.execute(select(*cols).where(SegmentRecord.id > last)  # type: ignore[call-overload]
                                  .order_by(SegmentRecord.id).limit(chunk)).all()
             if not rows:
                 return
+            vecs, ok = self._decode(rows, dim)
             ids = np.array([r.id for r in rows], dtype=np.int64)
-            vecs = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim)
             last = int(ids[-1])
-            yield ids, vecs
+            yield (ids, vecs) if ok.all() else (ids[ok], vecs[ok])
 
     def vectors_by_ids(self, ids: np.ndarray, dim: int) -> np.ndarray:
-        """Return the (len(ids), dim) vectors of the given segments, in that order (zeros for unknown ids)."""
+        """Return the (len(ids), dim) vectors of the given segments, in that order (zeros for unknown ids and for
+        vectors that fail their check)."""
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
         out = np.zeros((len(ids), dim), np.float32)
         where = {int(i): n for n, i in enumerate(ids)}
-        with self.session() as s:
-            for chunk in range(0, len(ids), 500):
-                part = [int(i) for i in ids[chunk:chunk + 500]]
-                for r in s.execute(select(SegmentRecord.id, SegmentRecord.vector).where(SegmentRecord.id.in_(part))):
-                    out[where[r.id]] = np.frombuffer(r.vector, dtype="<f4")
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        head = ("select id, vector_row, vector_crc, vector, (select value from index_meta where key = "
+                f"'{VECTOR_FILE}') as vector_file" if self._has_row_columns() else
+                "select id, null as vector_row, null as vector_crc, vector, null as vector_file")
+        with self.engine.connect() as c:  # SQL text: ivf-pq's re-rank asks for ~640 ids per query (0.15 ms each
+            for chunk in range(0, len(ids), 1000):  # through SQLAlchemy's expanding IN under load, ~1 us here)
+                part = tuple(int(i) for i in ids[chunk:chunk + 1000])
+                rows = c.exec_driver_sql(f"{head} from segments where id in ({', '.join([mark] * len(part))})",
+                                         part).all()
+                if rows:
+                    out[[where[r.id] for r in rows]] = self._decode(rows, dim)[0]
         return out
 
     def segments(self, ids: Iterable[int]) -> dict[int, SegmentHit]:
@@ -269,10 +336,61 @@ class Store:
         return list(groups.values())
 
     def vectors_of(self, path: str, dim: int) -> np.ndarray:
-        """Return the (n, dim) segment vectors of an indexed file, in segment id order (empty if not indexed)."""
+        """Return the (n, dim) segment vectors of an indexed file, in segment id order (empty if not indexed; a
+        vector that fails its check is zeros)."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(*self._vector_columns()).join(FileRecord)  # type: ignore[call-overload]
+                             .where(FileRecord.path == path).order_by(SegmentRecord.id)).all()
+        return self._decode(rows, dim)[0]
+
+    # -- vector storage upkeep (writer) ------------------------------------------------------------------------
+    @staticmethod
+    def stored(vectors: np.ndarray) -> np.ndarray:
+        """Vectors as a read gives them back from the vector file (float16 precision), as float32."""
+        v = np.asarray(vectors, np.float32)
+        return to_rows(v, v.shape[-1]).astype(np.float32).reshape(v.shape)
+
+    def migrate_vectors(self) -> int:
+        """Move the float32 blobs of an older index into the vector file (crash-safe, a batch per commit);
+        return how many moved. SQLite's file is then vacuumed to give the blobs' space back."""
+        if self.storage is None or self.readonly:
+            return 0
+        moved = self.storage.migrate(self.session)
+        if moved and self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as c:
+                c.exec_driver_sql("VACUUM")
+        return moved
+
+    def compact_vectors(self, force: bool = False) -> int:
+        """Rewrite the vector file without the rows of removed segments when they are over COMPACT_GARBAGE of it
+        (or whenever force); return the rows dropped."""
+        if self.storage is None or self.readonly:
+            return 0
         with self.session() as s:
-            rows = s.execute(select(SegmentRecord.vector).join(FileRecord).where(FileRecord.path == path)
-                             .order_by(SegmentRecord.id)).all()
-        if not rows:
-            return np.zeros((0, dim), np.float32)
-        return np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim).copy()
+            if not self.storage.needs_compaction(s, force):
+                return 0
+        return self.storage.compact(self.session)
+
+    def drop_damaged(self) -> tuple[list[str], list[int]]:
+        """Remove the files' segments where one was found damaged (`damaged`) and mark those files changed (size
+        -1), so that the next index run embeds them again; one commit. Return (their paths, the removed ids)."""
+        if not self.damaged:
+            return [], []
+        ids = sorted(self.damaged)
+        with self.session() as s, s.begin():
+            file_ids: set[int] = set()
+            for chunk in range(0, len(ids), 500):
+                part_ids = ids[chunk:chunk + 500]
+                file_ids.update(s.scalars(select(SegmentRecord.file_id).where(SegmentRecord.id.in_(part_ids))))
+            fids = sorted(file_ids)
+            paths: list[str] = []
+            removed: list[int] = []
+            for chunk in range(0, len(fids), 500):
+                part = fids[chunk:chunk + 500]
+                paths += list(s.scalars(select(FileRecord.path).where(FileRecord.id.in_(part))))
+                removed += list(s.scalars(select(SegmentRecord.id).where(SegmentRecord.file_id.in_(part))))
+                s.execute(delete(SegmentRecord).where(SegmentRecord.file_id.in_(part)))
+                s.execute(update(FileRecord).where(FileRecord.id.in_(part)).values(size=-1))
+            self._bump(s)
+        self.damaged.clear()
+        return paths, removed

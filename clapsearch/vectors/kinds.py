@@ -21,6 +21,7 @@ KINDS = ("flat", "ivf", "ivf-pq")
 CHOICES = ("auto", *KINDS)
 FLAT_MAX = 100_000  # exact search over 100k 512-d vectors takes ~20 ms on 2 cores; IVF beyond
 IVF_MAX_BYTES = 4 << 30  # IVF-Flat keeps float32 vectors in RAM: beyond 4 GiB of them, IVF-PQ codes
+IVF_PQ_FROM = 1_000_000  # from here IVF-PQ, re-ranked from the vector file, matches IVF-Flat's recall, faster
 RETRAIN_GROWTH = 4
 TRAIN_SAMPLE = 100_000  # k-means on at most this many vectors: nlist <= TRAIN_SAMPLE / 39 = 2564
 NPROBE_FRACTION = 16  # nprobe = nlist / 16 (6%: recall@10 ~0.97 at 1M, bench/README.md), at least NPROBE_MIN
@@ -37,10 +38,12 @@ def check_choice(choice: str) -> str:
 
 
 def auto_kind(n: int, dim: int) -> str:
-    """The type `auto` picks for n vectors: exact while fast enough, IVF while float32 fits, IVF-PQ beyond."""
+    """The type `auto` picks for n vectors: exact while fast enough, IVF-Flat up to IVF_PQ_FROM vectors (or while
+    its float32 vectors fit IVF_MAX_BYTES, if fewer), IVF-PQ beyond (its shortlist re-ranked from the memory-mapped
+    vector file: as exact as IVF-Flat at 1M, a tenth of its p99, bench/README.md)."""
     if n <= FLAT_MAX:
         return "flat"
-    return "ivf" if n * dim * 4 <= IVF_MAX_BYTES else "ivf-pq"
+    return "ivf" if n < IVF_PQ_FROM and n * dim * 4 <= IVF_MAX_BYTES else "ivf-pq"
 
 
 def resolve(choice: str, n: int, dim: int) -> str:

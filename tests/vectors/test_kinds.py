@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from clapsearch.errors import OptionError
-from clapsearch.vectors import VectorIndex
+from clapsearch.vectors import VectorIndex, kinds
 from clapsearch.vectors import gpu as gpu_module
 from clapsearch.vectors.kinds import FLAT_MAX, KINDS, Layout, auto_kind, check_choice, needs_training, resolve
 
@@ -105,8 +105,9 @@ def test_an_untrained_ivf_index_is_exact_until_trained() -> None:
 
 def test_size_rules() -> None:
     assert auto_kind(1000, 512) == "flat" and auto_kind(FLAT_MAX, 512) == "flat"
-    assert auto_kind(FLAT_MAX + 1, 512) == "ivf" and auto_kind(1_000_000, 512) == "ivf"
-    assert auto_kind(10_000_000, 512) == "ivf-pq"
+    assert auto_kind(FLAT_MAX + 1, 512) == "ivf" and auto_kind(kinds.IVF_PQ_FROM - 1, 512) == "ivf"
+    assert auto_kind(kinds.IVF_PQ_FROM, 512) == "ivf-pq" and auto_kind(10_000_000, 512) == "ivf-pq"
+    assert auto_kind(FLAT_MAX + 1, 16384) == "ivf-pq"  # float32 over IVF_MAX_BYTES before IVF_PQ_FROM
     assert resolve("ivf", 10, 512) == "ivf" and resolve("auto", 10, 512) == "flat"
     with pytest.raises(OptionError, match="unknown --vector-index 'hnsw'"):
         check_choice("hnsw")
