@@ -15,9 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from clapsearch.errors import UserError
 from clapsearch.model.config import ModelConfig
 from clapsearch.model.folders import WEIGHTS_FILE, read_safetensors
+from clapsearch.model.packaged import PACKAGED, packaged_folder
 from clapsearch.textquery.bert import BertShape, NumpyBert, l2_normalise, pool, projection_head
+from clapsearch.textquery.mpnet import MPNetShape, NumpyMPNet
 
 TOWER_PREFIX = "text_tower.encoder."
 SMALL_BATCH_TOKENS = 2048  # up to this many tokens in a batch, BLAS runs on one thread
@@ -39,7 +42,7 @@ def minilm_folder() -> Path | None:
 class NumpyTextEncoder:
     """texts -> L2-normalised (N, D) float32 embeddings, as ClapModel.encode_text gives them."""
 
-    def __init__(self, tokenizer: Any, bert: NumpyBert, head: dict[str, np.ndarray], pooling: str,
+    def __init__(self, tokenizer: Any, bert: NumpyBert | NumpyMPNet, head: dict[str, np.ndarray], pooling: str,
                  dim: int) -> None:
         self.tokenizer, self.bert, self.head, self.pooling, self.dim = tokenizer, bert, head, pooling, dim
 
@@ -107,9 +110,10 @@ def _tokenizer(folder: Path, max_length: int) -> Any | None:
 def _bert_config(config: ModelConfig) -> tuple[dict[str, Any], Path | None, Path | None] | None:
     """Return (BERT hyper-parameters, base weights file or None, tokenizer folder) of a config's text tower."""
     text = config.text
-    if text.tower == "hf" and not text.hf_config and text.weights == "minilm":
-        folder = minilm_folder()
-        if folder is None:
+    if text.tower == "hf" and not text.hf_config and text.weights in PACKAGED:
+        try:
+            folder = packaged_folder(text.weights)
+        except UserError:  # its packages are missing: the torch path says so
             return None
         return json.loads((folder / "config.json").read_text()), folder / "model.safetensors", folder
     if text.hf_config.get("model_type") == "bert" and not text.text_suffix and text.pad_token is None:
@@ -124,6 +128,8 @@ def numpy_text_encoder(config: ModelConfig, folder: Path | None) -> NumpyTextEnc
     if found is None or folder is None or config.head != "projection" or config.text.pooling not in ("mean", "cls"):
         return None
     hf, base, tokenizer_folder = found
+    if hf.get("model_type", "bert") not in ("bert", "mpnet") or hf.get("relative_attention_num_buckets", 32) != 32:
+        return None
     if hf.get("hidden_act", "gelu") != "gelu" or hf.get("position_embedding_type", "absolute") != "absolute":
         return None
     if tokenizer_folder is None:  # a published model's tokenizer beside its weights
@@ -143,9 +149,10 @@ def numpy_text_encoder(config: ModelConfig, folder: Path | None) -> NumpyTextEnc
     tokenizer = _tokenizer(tokenizer_folder, config.text.max_length)
     if tokenizer is None:
         return None
-    shape = BertShape(int(hf["num_hidden_layers"]), int(hf["num_attention_heads"]), float(hf["layer_norm_eps"]))
+    layers, heads, eps = int(hf["num_hidden_layers"]), int(hf["num_attention_heads"]), float(hf["layer_norm_eps"])
     try:
-        bert = NumpyBert(weights, shape)
+        bert: NumpyBert | NumpyMPNet = NumpyMPNet(weights, MPNetShape(layers, heads, eps)) \
+            if hf.get("model_type") == "mpnet" else NumpyBert(weights, BertShape(layers, heads, eps))
     except KeyError:
         return None
     if weights["embeddings.word_embeddings.weight"].shape[1] != config.text.width:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from clapsearch.errors import MissingPackageError, WeightsError
+from clapsearch.model import packaged
 from clapsearch.model.config import load_config
-from clapsearch.model.towers import packaged
-from clapsearch.model.towers.packaged import MPNET_FILES, MPNET_PARTS, PACKAGED, packaged_folder
+from clapsearch.model.packaged import MPNET_FILES, MPNET_PARTS, PACKAGED, packaged_folder
 
 
 def _split_zip(root: Path, files: dict[str, bytes]) -> list[Path]:

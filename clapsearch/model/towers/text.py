@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from clapsearch.errors import ConfigError, MissingPackageError, WeightsError
-from clapsearch.model.towers.packaged import PACKAGED, packaged_folder
+from clapsearch.model.packaged import PACKAGED, packaged_folder
 from clapsearch.paths import display_path
 
 if TYPE_CHECKING:
