@@ -211,3 +211,37 @@ def test_query_on_a_postgresql_database_without_an_index_is_one_line(pg_url: str
     assert not new_dir.exists()  # nothing created: no folder ...
     engine = create_engine(pg_url, poolclass=NullPool)
     assert inspect(engine).get_table_names() == []  # ... and no tables
+
+
+def test_vectors_in_the_folder_file_with_their_rows_in_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """An older index on PostgreSQL (blobs, no row columns) gets its columns and its vectors moved to the file;
+    then appends, replacement, removal and a compaction (UPDATE ... FROM a window function) on PostgreSQL."""
+    from clapsearch.store.vectorfile import VectorFile
+
+    rng = np.random.default_rng(3)
+    vecs = rng.standard_normal((6, 8)).astype(np.float32)
+    old = Store(pg_url)  # no folder: float32 blobs, as before the vector file
+    for i in range(3):
+        old.put_file(fields(f"/{i}.wav", content_hash=f"h{i}"), [(0.0, 1.0, vecs[2 * i]), (1.0, 2.0, vecs[2 * i + 1])])
+    with old.engine.begin() as c:
+        c.execute(text("alter table segments drop column vector_row, drop column vector_crc"))
+    old.engine.dispose()
+    store = Store(pg_url, vector_dir=tmp_path)  # a writer's open adds the columns back, NULL: still the blobs
+    np.testing.assert_array_equal(store.vectors_of("/1.wav", 8), vecs[2:4])
+    assert store.migrate_vectors() == 6 and store.generation() == 3
+    np.testing.assert_array_equal(np.concatenate([v for _, v in store.iter_vectors(8)]), Store.stored(vecs))
+    with store.engine.connect() as c:
+        assert c.execute(text("select count(*) from segments where vector_row is null or length(vector) > 0")
+                         ).scalar() == 0
+    store.put_file(fields("/1.wav", size=2), [(0.0, 1.0, vecs[0])])  # replaced: rows 2 and 3 now garbage
+    store.remove_files(["/0.wav"])  # and 0, 1: 4 of 7
+    assert store.compact_vectors() == 4 and VectorFile(tmp_path / "vectors-1.f16").rows == 3
+    assert not (tmp_path / "vectors.f16").exists()
+    np.testing.assert_array_equal(store.vectors_of("/1.wav", 8), Store.stored(vecs[:1]))
+    np.testing.assert_array_equal(store.vectors_of("/2.wav", 8), Store.stored(vecs[4:]))
+    ids = [int(i) for i, _ in store.iter_vectors(8) for i in i]
+    np.testing.assert_array_equal(store.vectors_by_ids(np.array(ids[::-1]), 8),
+                                  Store.stored(np.concatenate([vecs[4:], vecs[:1]]))[::-1])  # in id order
+    with store.engine.connect() as c:
+        assert sorted(c.execute(text("select vector_row from segments")).scalars()) == [0, 1, 2]
+    store.engine.dispose()
