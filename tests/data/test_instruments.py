@@ -111,3 +111,19 @@ def test_build_instruments_writes_captioned_clips_and_counts_absent_programs(tmp
     np.testing.assert_array_equal(sf.read(first)[0], sf.read(tmp_path / "b" / cello[1].audio)[0])
     assert cello[1].audio != cello[4].audio and not np.array_equal(
         sf.read(first)[0][:1000], sf.read(tmp_path / cello[4].audio)[0][:1000]), "takes play other notes"
+
+
+def test_cli_instruments_renders_the_instrument_fonts_only(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from clapsearch.cli import data as cli
+
+    fetched: list[str] = []
+    monkeypatch.setattr(cli.debian, "download", lambda pkg, cache: fetched.append(pkg) or tmp_path / f"{pkg}.deb")
+    monkeypatch.setattr(cli.debian, "extract", lambda deb, dest: dest)
+    monkeypatch.setattr(I, "synth_factory", lambda: (lambda: ToneSynth({(0, 73): "Flute"})))
+    res = CliRunner().invoke(cli.app, ["soundfont", "--out", str(tmp_path / "c"), "--instruments", "--takes", "1"])
+    assert res.exit_code == 0, res.output
+    assert fetched == list(I.INSTRUMENT_FONTS)
+    rows = (tmp_path / "c" / "manifest.jsonl").read_text().splitlines()
+    assert len(rows) == 2 * 3 and all('"label": "flute"' in r for r in rows)
