@@ -119,7 +119,7 @@ class ClipEmbedder:
 
 class ZeroShotEvaluator:
     """Top-1 accuracy of classifying each file by its nearest label prompt (within its group, if any; only the
-    files of `groups` when given).
+    files of `groups` when given; every `every`-th file of the set's order, a subset for a quicker evaluation).
 
     data: a LabelledSet (benchmark.adapters) or a dev-set path. Returns {name}/accuracy (primary) and
     {name}/hub_ratio (the most over-predicted label's predicted count over its true count; 1 = no hub).
@@ -127,13 +127,13 @@ class ZeroShotEvaluator:
 
     def __init__(self, data: LabelledSet | str | Path, name: str | None = None, prompt: str = ZERO_SHOT_PROMPT,
                  cache_dir: str | Path | None = None, within_group: bool = True,
-                 groups: Sequence[str] = ()) -> None:
+                 groups: Sequence[str] = (), every: int = 1) -> None:
         self.data = _dev_set(data)
         self.name = name or _default_name(data)
         self.prompt = prompt
         self.within_group = within_group
         self.primary_metric = f"{self.name}/accuracy"
-        clips = [c for c in self.data.clips if not groups or (c.group or "") in groups]
+        clips = [c for c in self.data.clips if not groups or (c.group or "") in groups][::every]
         if not clips:
             raise DataError(f"dev set {self.data.root} has no clips in groups {list(groups)}: check groups= in --eval")
         self.truth = [label_text(c.labels[0]) for c in clips]
@@ -202,13 +202,18 @@ def parse_evaluator(spec: str, cache_dir: str | Path | None = None) -> ZeroShotE
     if kind == "zeroshot":
         ev: ZeroShotEvaluator | RetrievalEvaluator = ZeroShotEvaluator(
             path, name, options.pop("prompt", ZERO_SHOT_PROMPT), cache_dir,
-            within_group=options.pop("within_group", "1") not in ("0", "false", "no"), groups=groups)
+            within_group=options.pop("within_group", "1") not in ("0", "false", "no"), groups=groups,
+            every=_whole(spec, "every", options.pop("every", "1")))
     else:
-        k = options.pop("k", "5")
-        if not k.isdigit() or int(k) < 1:
-            raise OptionError(f"evaluator {spec!r}: k must be a whole number of at least 1, got {k!r}")
-        ev = RetrievalEvaluator(path, name, options.pop("prompt", RETRIEVAL_PROMPT), int(k), groups, cache_dir)
+        k = _whole(spec, "k", options.pop("k", "5"))
+        ev = RetrievalEvaluator(path, name, options.pop("prompt", RETRIEVAL_PROMPT), k, groups, cache_dir)
     if options:
         raise OptionError(f"evaluator {spec!r}: unknown options {sorted(options)}; known: name, prompt, groups and "
-                          f"{'within_group' if kind == 'zeroshot' else 'k'}")
+                          f"{'within_group, every' if kind == 'zeroshot' else 'k'}")
     return ev
+
+
+def _whole(spec: str, key: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise OptionError(f"evaluator {spec!r}: {key} must be a whole number of at least 1, got {value!r}")
+    return int(value)

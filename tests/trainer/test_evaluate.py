@@ -102,5 +102,9 @@ def test_fsdd_folder_is_a_dev_set_with_a_bare_word_prompt(tmp_path: Path) -> Non
     for name in ("0_ann_0.wav", "7_bob_3.wav"):
         sf.write(root / "recordings" / name, np.zeros(SR // 2, np.float32), SR)
     ev = parse_evaluator(f"zeroshot={root}?prompt={{label}}&name=fsdd", tmp_path / "c")
-    assert isinstance(ev, ZeroShotEvaluator) and sorted(ev.truth) == ["seven", "zero"]
+    assert isinstance(ev, ZeroShotEvaluator) and ev.truth == ["zero", "seven"]
     assert ev.prompt == "{label}" and ev.primary_metric == "fsdd/accuracy"
+    second = parse_evaluator(f"zeroshot={root}?prompt={{label}}&every=2", tmp_path / "c")
+    assert isinstance(second, ZeroShotEvaluator) and second.truth == ["zero"]
+    with pytest.raises(OptionError, match="every must be a whole number"):
+        parse_evaluator(f"zeroshot={root}?every=0")
