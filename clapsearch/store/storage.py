@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 VECTOR_FILE = "vector_file"  # meta: the vector file's name in the index folder
 VECTOR_ROWS = "vector_rows"  # meta: rows of that file SQL knows; every committed vector_row is below it
+VECTOR_BLOBS = "vector_blobs"  # meta: "none" once no segment keeps its vector as a blob (migrated)
 FIRST_NAME = "vectors.f16"
 _NAME = re.compile(r"^vectors(?:-(\d+))?\.f16$")
 COMPACT_GARBAGE = 0.5  # compact when more than this share of the file's rows belong to no segment
@@ -111,36 +112,43 @@ class VectorStorage:
     def decode(self, rows: Sequence[Any], dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(n, dim) float32 vectors of SQL rows (id, vector_row, vector_crc, vector, vector_file) and a mask of the
         good ones: a row in the named file with the CRC-32 SQL recorded, or an old float32 blob of the right size."""
-        out = np.zeros((len(rows), dim), np.float32)
-        good = np.zeros(len(rows), bool)
         if not rows:
-            return out, good
+            return np.zeros((0, dim), np.float32), np.zeros(0, bool)
         _, at, crc, blob, names = zip(*rows)
-        if None in at:  # an index of an older clapsearch, not migrated yet: blobs
-            for i, (a, b) in enumerate(zip(at, blob)):
-                if a is None and b is not None and len(b) == 4 * dim:
-                    out[i], good[i] = np.frombuffer(b, dtype="<f4"), True
-            in_file = np.array([a is not None for a in at])
-        else:
-            in_file = np.ones(len(rows), bool)
-        f = self.file(names[0], dim) if in_file.any() else None
-        if f is not None and f.dim == dim:
-            where = np.flatnonzero(in_file)
-            pick = (lambda col: col) if len(where) == len(rows) else (lambda col: [col[i] for i in where])
-            out[where], good[where] = f.read_checked(np.fromiter(pick(at), np.int64, len(where)),
-                                                     np.fromiter(pick(crc), np.int64, len(where)))
+        f = self.file(names[0], dim) if names[0] is not None else None
+        usable = f is not None and f.dim == dim
+        if None not in at:  # the usual case: every vector in the file
+            if f is None or not usable:
+                return np.zeros((len(rows), dim), np.float32), np.zeros(len(rows), bool)
+            return f.read_checked(np.fromiter(at, np.int64, len(at)), np.fromiter(crc, np.int64, len(crc)))
+        out = np.zeros((len(rows), dim), np.float32)  # an older index, not (wholly) migrated yet: blobs
+        good = np.zeros(len(rows), bool)
+        for i, (a, b) in enumerate(zip(at, blob)):
+            if a is None and b is not None and len(b) == 4 * dim:
+                out[i], good[i] = np.frombuffer(b, dtype="<f4"), True
+        where = np.array([i for i, a in enumerate(at) if a is not None], np.int64)
+        if len(where) and f is not None and usable:
+            out[where], good[where] = f.read_checked(np.array([at[i] for i in where], np.int64),
+                                                     np.array([crc[i] for i in where], np.int64))
         return out, good
 
     # -- maintenance (writer) ----------------------------------------------------------------------------------
     def migrate(self, session: Any, batch: int | None = None) -> int:
         """Move every float32 blob vector into the file, a batch per commit; return how many moved."""
-        moved, batch = 0, batch or MIGRATE_BATCH
+        moved, batch, last = 0, batch or MIGRATE_BATCH, -1
         while True:
             with session() as s:
-                rows = s.execute(select(SegmentRecord.id, SegmentRecord.vector).where(
-                    SegmentRecord.vector_row.is_(None)).order_by(SegmentRecord.id).limit(batch)).all()
-                if not rows:
+                if _meta(s, VECTOR_BLOBS) == "none":  # migrated (or never had any): no scan of every segment
                     return moved
+                rows = s.execute(select(SegmentRecord.id, SegmentRecord.vector).where(
+                    SegmentRecord.vector_row.is_(None), SegmentRecord.id > last).order_by(SegmentRecord.id)
+                    .limit(batch)).all()
+            if not rows:
+                with session() as s, s.begin():
+                    _set_meta(s, VECTOR_BLOBS, "none")
+                return moved
+            last = rows[-1].id
+            with session() as s:
                 dim = len(rows[0].vector) // 4
                 vecs = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim)
                 start, crcs = self.append(s, vecs)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from clapsearch.store.schema import Base, FileRecord, IndexMetaRecord, SegmentRecord
-from clapsearch.store.storage import VECTOR_FILE, VectorStorage, add_row_columns, has_row_columns
+from clapsearch.store.storage import VECTOR_BLOBS, VECTOR_FILE, VectorStorage, add_row_columns, has_row_columns
 from clapsearch.store.vectorfile import to_rows
 
 GENERATION = "generation"
@@ -91,6 +91,7 @@ class Store:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self.storage = VectorStorage(vector_dir, writable=not readonly) if vector_dir is not None else None
         self.damaged: set[int] = set()  # segments whose stored vector failed its check on a read
+        self._removed = False  # this store removed segments: their rows are garbage (see compact_vectors)
         if self.storage is not None and not readonly:
             with self.session() as s:
                 self.storage.open_writer(s)
@@ -175,9 +176,12 @@ class Store:
             else:
                 new = [SegmentRecord(file_id=rec.id, start=a, end=b, vector=np.asarray(v, "<f4").tobytes())
                        for a, b, v in segments]
+                if new:  # blobs again: a later migration must look for them
+                    s.execute(delete(IndexMetaRecord).where(IndexMetaRecord.key == VECTOR_BLOBS))
             s.add_all(new)
             s.flush()
             self._bump(s)
+            self._removed |= bool(removed)
             return removed, [seg.id for seg in new]
 
     def move_file(self, old_path: str, new_path: str, size: int, mtime: float) -> None:
@@ -201,6 +205,7 @@ class Store:
                 s.execute(delete(SegmentRecord).where(SegmentRecord.file_id.in_(file_ids)))
                 s.execute(delete(FileRecord).where(FileRecord.id.in_(file_ids)))
             self._bump(s)
+            self._removed |= bool(ids)
             return ids
 
     def skipped(self) -> list[tuple[str, str]]:
@@ -230,17 +235,28 @@ class Store:
             null().label("vector_file")
 
     def _decode(self, rows: Sequence[Any], dim: int) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors (n, dim) float32, mask of the good ones) of vector-read rows; bad ones noted in damaged."""
+        """(vectors (n, dim) float32, mask of the good ones) of vector-read rows (id, vector_row, vector_crc,
+        vector, vector_file); bad ones noted in damaged."""
         if self.storage is None:
-            ok = np.array([r.vector_row is None and len(r.vector) == 4 * dim for r in rows], bool)
+            ok = np.array([r[1] is None and len(r[3]) == 4 * dim for r in rows], bool)
             out = np.zeros((len(rows), dim), np.float32)
             if ok.any():
-                out[ok] = np.frombuffer(b"".join(r.vector for r, g in zip(rows, ok) if g), "<f4").reshape(-1, dim)
+                out[ok] = np.frombuffer(b"".join(r[3] for r, g in zip(rows, ok) if g), "<f4").reshape(-1, dim)
         else:
             out, ok = self.storage.decode(rows, dim)
         if not ok.all():
-            self.damaged.update(int(r.id) for r, g in zip(rows, ok) if not g)
+            self.damaged.update(int(r[0]) for r, g in zip(rows, ok) if not g)
         return out, ok
+
+    def _fetch(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a plain SQL read as the driver gives them (tuples: no SQLAlchemy row processing)."""
+        with self.engine.connect() as c:
+            cur = c.connection.cursor()
+            try:
+                cur.execute(sql, params)
+                return list(cur.fetchall())
+            finally:
+                cur.close()
 
     def _vector_sql(self) -> tuple[str, str]:
         """(the SELECT ... of a vector read, the driver's parameter mark). Plain SQL text: a FAISS rebuild reads
@@ -257,9 +273,7 @@ class Store:
         last = -1
         head, mark = self._vector_sql()
         while True:
-            with self.engine.connect() as c:
-                rows = c.exec_driver_sql(f"{head} from segments where id > {mark} order by id limit {int(chunk)}",
-                                         (last,)).all()
+            rows = self._fetch(f"{head} from segments where id > {mark} order by id limit {int(chunk)}", (last,))
             if not rows:
                 return
             vecs, ok = self._decode(rows, dim)
@@ -274,13 +288,11 @@ class Store:
         out = np.zeros((len(ids), dim), np.float32)
         where = {int(i): n for n, i in enumerate(ids)}
         head, mark = self._vector_sql()
-        with self.engine.connect() as c:
-            for chunk in range(0, len(ids), 1000):
-                part = tuple(int(i) for i in ids[chunk:chunk + 1000])
-                rows = c.exec_driver_sql(f"{head} from segments where id in ({', '.join([mark] * len(part))})",
-                                         part).all()
-                if rows:
-                    out[[where[r[0]] for r in rows]] = self._decode(rows, dim)[0]
+        for chunk in range(0, len(ids), 1000):
+            part = tuple(int(i) for i in ids[chunk:chunk + 1000])
+            rows = self._fetch(f"{head} from segments where id in ({', '.join([mark] * len(part))})", part)
+            if rows:
+                out[[where[r[0]] for r in rows]] = self._decode(rows, dim)[0]
         return out
 
     def segments(self, ids: Iterable[int]) -> dict[int, SegmentHit]:
@@ -369,8 +381,9 @@ class Store:
 
     def compact_vectors(self, force: bool = False) -> int:
         """Rewrite the vector file without the rows of removed segments when they are over COMPACT_GARBAGE of it
-        (or whenever force); return the rows dropped."""
-        if self.storage is None or self.readonly:
+        (or whenever force); return the rows dropped. Without force, only a store that removed segments looks
+        (counting the live rows reads every segment: an unchanged re-index of 10M segments should not)."""
+        if self.storage is None or self.readonly or not (force or self._removed):
             return 0
         with self.session() as s:
             if not self.storage.needs_compaction(s, force):
@@ -399,4 +412,5 @@ class Store:
                 s.execute(update(FileRecord).where(FileRecord.id.in_(part)).values(size=-1))
             self._bump(s)
         self.damaged.clear()
+        self._removed = True
         return paths, removed

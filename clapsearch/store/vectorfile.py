@@ -124,11 +124,12 @@ class VectorFile:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         mapped = self._mapped(int(rows.max()) + 1 if len(rows) else 0)
         held = (rows >= 0) & (rows < len(mapped))
-        out = np.zeros((len(rows), self.dim), DTYPE)
         if held.all():
-            out[:] = mapped[rows]
-        elif held.any():
-            out[held] = mapped[rows[held]]
+            if len(rows) > 1 and rows[-1] - rows[0] == len(rows) - 1 and (np.diff(rows) == 1).all():
+                return np.array(mapped[rows[0]:rows[-1] + 1]), held  # consecutive rows (a rebuild): one copy
+            return np.asarray(mapped[rows]), held
+        out = np.zeros((len(rows), self.dim), DTYPE)
+        out[held] = mapped[rows[held]]
         return out, held
 
     def read_checked(self, rows: np.ndarray, crcs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,8 +137,10 @@ class VectorFile:
         have the CRC-32 SQL recorded for it; bad rows come back as zeros."""
         data, held = self.read(rows)
         good = held & (row_crcs(data) == np.asarray(crcs, dtype=np.int64).reshape(-1))
-        data[~good] = 0
-        return data.astype(np.float32), good
+        out = data.astype(np.float32)
+        if not good.all():
+            out[~good] = 0
+        return out, good
 
     def copy_rows(self, rows: np.ndarray, dest: str | Path, chunk: int = 65536) -> VectorFile:
         """Write the given rows, in that order, to a new vector file at dest (fsynced); return it."""
