@@ -26,6 +26,8 @@ RETRAIN_GROWTH = 4
 TRAIN_SAMPLE = 100_000  # k-means on at most this many vectors: nlist <= TRAIN_SAMPLE / 39 = 2564
 NPROBE_FRACTION = 16  # nprobe = nlist / 16 (6%: recall@10 ~0.97 at 1M, bench/README.md), at least NPROBE_MIN
 NPROBE_MIN = 16
+SCAN_MAX = 250_000  # ... and at most ~this many vectors scanned per query: from ~4M on nprobe falls below nlist/16
+# (10M, nlist 2564: nprobe 64, recall@10 0.937 against 0.972 at 160 for 2.5 x less work; bench/README.md)
 SHORTLIST = 16  # ivf-pq re-ranks max(SHORTLIST * k, SHORTLIST_MIN) candidates with the full vectors
 SHORTLIST_MIN = 256
 SHORTLIST_MAX = 8192  # a wide k (rank_files widening) re-ranks at most this many (or k) candidates
@@ -65,7 +67,7 @@ class Layout:
         sample = n if sample is None else sample
         # sqrt rule: ~4 sqrt(N) lists, each trained on at least ~39 points (FAISS's own lower bound)
         nlist = max(1, min(int(4 * math.sqrt(n)), sample // 39, 65536))
-        nprobe = min(nlist, max(NPROBE_MIN, nlist // NPROBE_FRACTION))
+        nprobe = min(nlist, max(NPROBE_MIN, min(nlist // NPROBE_FRACTION, nlist * SCAN_MAX // max(n, 1))))
         # 4 dimensions per sub-quantiser (128 bytes at 512-d): 64-byte codes ordered the candidates too poorly to
         # re-rank a short list (recall@10 0.93 against 0.98 at 1M, bench/README.md)
         pq_m = next(m for m in (dim // 4, dim // 2, dim) if m > 0 and dim % m == 0)

@@ -114,6 +114,8 @@ def test_size_rules() -> None:
     big = Layout.for_size(1_000_000, 512, 200_000)
     assert big.nlist == 4000 and big.nprobe >= 16 and big.pq_m == 128 and big.pq_bits == 8
     assert Layout.for_size(20, 32).nlist == 1  # tiny: one list, still a real IVF
+    assert Layout.for_size(1_000_000, 512, 100_000).nprobe == 2564 // 16  # nlist / 16 ...
+    assert Layout.for_size(10_000_000, 512, 100_000).nprobe == 64  # ... scanning at most ~SCAN_MAX vectors
     assert not needs_training("flat", 0, 10**7)
     assert needs_training("ivf", 0, 5) and not needs_training("ivf", 1000, 3999)
     assert needs_training("ivf", 1000, 4001) and needs_training("ivf", 1000, 249)
