@@ -188,14 +188,22 @@ def fits(kind: str, n: int, dim: int, ram_gb: float) -> bool:
     return kind == "ivf-pq" or n * dim * 4 <= ram_gb * 2**30
 
 
-def build(kind: str, path: Path, n: int, dim: int, pq_bytes: int | None):
-    """The product's VectorIndex.build over the file: trained on a sample read from the memory map, then fed
-    200k-vector chunks read from the file; ivf-pq re-ranks from the float16 memory map."""
+def build(kind: str, path: Path, n: int, dim: int, pq_bytes: int | None, saved: Path | None = None):
+    """The product's VectorIndex.build over the file: trained on a sample read with plain reads, then fed
+    200k-vector chunks read from the file; ivf-pq re-ranks from the float16 memory map. saved: instead, load the
+    index saved in that folder (by a run of this bench on the same vectors: its ids are the rows)."""
     from clapsearch.vectors import VectorIndex
     from clapsearch.vectors.kinds import TRAIN_SAMPLE, Layout
 
     stored = np.load(path, mmap_mode="r")
     t0 = time.perf_counter()
+    if saved is not None:
+        index = VectorIndex.load(saved, dim)
+        if index is None or index.kind != kind or index.ntotal != n:
+            raise SystemExit(f"{saved} holds no usable {kind} index of {n} vectors")
+        index.rerank_source = lambda ids: np.asarray(stored[np.asarray(ids)], dtype=np.float32)
+        print(f"  {kind}: loaded from {saved} in {time.perf_counter() - t0:.1f} s", flush=True)
+        return index, None, 0.0
     rng = np.random.default_rng(0)
     pick = np.sort(rng.choice(n, min(n, TRAIN_SAMPLE), replace=False)) if kind != "flat" else np.zeros(0, int)
     sample = read_rows(path, pick)
@@ -254,14 +262,15 @@ def timings(index, queries: np.ndarray, truth: np.ndarray, passes: int = 3) -> d
 
 
 def measure(kind: str, path: Path, queries: np.ndarray, truth: np.ndarray, n: int, nprobe: int | None,
-            tmp: Path, nprobes: list[int], factors: list[int], pq_bytes: int | None = None) -> dict[str, object]:
+            tmp: Path, nprobes: list[int], factors: list[int], pq_bytes: int | None = None,
+            saved: Path | None = None) -> dict[str, object]:
     """Build one index type from the vectors at path and measure it (run in a child process: its own RSS)."""
     from clapsearch.vectors.kinds import auto_kind
 
     faiss.omp_set_num_threads(2)
     watch = RssWatch()
     dim = queries.shape[1]
-    index, layout, build_s = build(kind, path, n, dim, pq_bytes)
+    index, layout, build_s = build(kind, path, n, dim, pq_bytes, saved)
     watch.sample()
     print(f"  {kind}: built in {build_s:.0f} s, peak RSS {_rss_mb()} MB (private {watch.peak['RssAnon']} MB)",
           flush=True)
@@ -280,7 +289,8 @@ def measure(kind: str, path: Path, queries: np.ndarray, truth: np.ndarray, n: in
                 "peak_private_mb": watch.peak["RssAnon"], "peak_mapped_file_mb": watch.peak["RssFile"],
                 "disk_mb": round(disk / 2**20, 1), "nlist": index.nlist,
                 "nprobe": index.nprobe if index.nlist else 0,
-                "pq_bytes": layout.pq_m if layout is not None and kind == "ivf-pq" else 0})
+                "pq_bytes": int(getattr(getattr(index.index, "pq", None), "M", 0)),
+                "loaded_from": str(saved) if saved else None})
     return row
 
 
@@ -288,64 +298,9 @@ def _rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def _child(kind, path, queries, truth, n, nprobe, nprobes, factors, pq_bytes, out) -> None:
+def _child(kind, path, queries, truth, n, nprobe, nprobes, factors, pq_bytes, saved, out) -> None:
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        out.put(measure(kind, path, queries, truth, n, nprobe, Path(tmp), nprobes, factors, pq_bytes))
-
-
-def store_figures(path: Path, n: int, folder: Path, kind: str) -> dict[str, object]:
-    """Vectors kept as SQL blobs (today's storage) at n segments: write, size, full read (a FAISS rebuild's input),
-    a rebuild of `kind` from it, opening the saved FAISS file, and fetching a 160-vector re-rank shortlist."""
-    from sqlalchemy import insert
-
-    from clapsearch.store import FileRecord, SegmentRecord, Store
-    from clapsearch.vectors import VectorIndex
-    from clapsearch.vectors.kinds import TRAIN_SAMPLE
-
-    faiss.omp_set_num_threads(2)
-    folder.mkdir(parents=True, exist_ok=True)
-    store = Store.sqlite_in(folder)
-    data = np.load(path, mmap_mode="r")
-    t0 = time.perf_counter()
-    for start in range(0, n, 100_000):  # bulk: one transaction per 25k files (the indexer commits per file)
-        stop = min(n, start + 100_000)
-        files = [{"id": f + 1, "path": f"/lib/f{f:08d}.wav", "size": 1, "mtime": 0.0, "content_hash": f"{f:064x}",
-                  "status": "indexed"} for f in range(start // 4, -(-stop // 4))]
-        segs = [{"id": i + 1, "file_id": i // 4 + 1, "start": 0.0, "end": 1.0,
-                 "vector": np.asarray(data[i], dtype="<f4").tobytes()} for i in range(start, stop)]
-        with store.session() as s, s.begin():
-            s.execute(insert(FileRecord), files)
-            s.execute(insert(SegmentRecord), segs)
-    write_s = time.perf_counter() - t0
-    store.close()
-    store = Store.sqlite_in(folder)
-    size = sum(f.stat().st_size for f in folder.glob("metadata.sqlite*"))
-    t0 = time.perf_counter()
-    rows = sum(len(ids) for ids, _ in store.iter_vectors(data.shape[1]))
-    read_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    keep, rng = min(1.0, TRAIN_SAMPLE / n), np.random.default_rng(0)
-    sample = np.concatenate([v[rng.random(len(v)) < keep] for _, v in store.iter_vectors(data.shape[1])]) \
-        if kind != "flat" else np.zeros((0, data.shape[1]), np.float32)
-    index = VectorIndex.build(data.shape[1], kind, sample, store.iter_vectors(data.shape[1]), total=n)
-    rebuild_s = time.perf_counter() - t0
-    index.save(folder, generation=1)
-    del index
-    t0 = time.perf_counter()
-    VectorIndex.load(folder, data.shape[1])
-    open_s = time.perf_counter() - t0
-    fetch = []
-    for _ in range(100):
-        ids = rng.choice(n, 160, replace=False) + 1  # ivf-pq re-ranks 4 x 40 segments for a top-10 of files
-        t = time.perf_counter()
-        store.vectors_by_ids(ids, data.shape[1])
-        fetch.append(time.perf_counter() - t)
-    ms = np.array(fetch) * 1000
-    return {"storage": "sql-blobs", "segments": rows, "kind": kind, "write_s": round(write_s, 1),
-            "sqlite_mb": round(size / 2**20), "read_all_s": round(read_s, 1), "rebuild_s": round(rebuild_s, 1),
-            "faiss_mb": round((folder / "vectors.faiss").stat().st_size / 2**20),
-            "open_faiss_s": round(open_s, 2), "fetch160_p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "fetch160_p99_ms": round(float(np.percentile(ms, 99)), 2)}
+        out.put(measure(kind, path, queries, truth, n, nprobe, Path(tmp), nprobes, factors, pq_bytes, saved))
 
 
 def main() -> None:
@@ -362,8 +317,8 @@ def main() -> None:
                     "beyond this many GB they are reported as not fitting, not run (default 8, the issue's target)")
     ap.add_argument("--nprobe", type=int, default=None, help="override the IVF lists scanned per query")
     ap.add_argument("--pq-bytes", type=int, default=None, help="ivf-pq: bytes per code (default dim/4)")
-    ap.add_argument("--store", default=None, metavar="KIND", help="instead: measure SQL blob storage at N "
-                    "(write, size, read-all, rebuild of KIND, open, re-rank fetch of 160) in --work")
+    ap.add_argument("--index-from", type=Path, default=None, metavar="DIR", help="measure the index saved in DIR "
+                    "(vectors.faiss/.json of an earlier run on these vectors, one type) instead of building one")
     ap.add_argument("--sweep", default="", help="IVF types: also print recall and time at these nprobe (16,32,..)")
     ap.add_argument("--rerank-sweep", default="", help="ivf-pq: also at these re-rank factors (shortlist = "
                     "factor x k)")
@@ -379,17 +334,14 @@ def main() -> None:
         synthesize(path, args.segments, seeds)
         print(f"synthesised {args.segments} vectors in {time.perf_counter() - t0:.0f} s "
               f"(load {os.getloadavg()[0]:.1f})", flush=True)
-    if args.store:
-        import shutil
-
-        folder = args.work / f"store-{args.segments}"
-        shutil.rmtree(folder, ignore_errors=True)
-        print(json.dumps(store_figures(path, args.segments, folder, args.store)))
-        shutil.rmtree(folder, ignore_errors=True)
-        return
     t0 = time.perf_counter()
-    truth = exact_files(path, queries)
-    exact_s = time.perf_counter() - t0
+    cached = args.work / f"truth-{args.segments}.npz"
+    if cached.exists():
+        truth, exact_s = np.load(cached)["truth"], float(np.load(cached)["seconds"])
+    else:
+        truth = exact_files(path, queries)
+        exact_s = time.perf_counter() - t0
+        np.savez(cached, truth=truth, seconds=exact_s)
     print(f"exact ground truth (100 queries, chunked products over the file) in {exact_s:.0f} s "
           f"(load {os.getloadavg()[0]:.1f})", flush=True)
     rows = [run_type(kind, args, path, queries, truth, nprobes, factors, exact_s, mp.get_context("spawn"))
@@ -415,7 +367,7 @@ def run_type(kind, args, path, queries, truth, nprobes, factors, exact_s, ctx) -
         return row
     q = ctx.Queue()
     p = ctx.Process(target=_child, args=(kind, path, queries, truth, n, args.nprobe, nprobes, factors,
-                                         args.pq_bytes, q))
+                                         args.pq_bytes, args.index_from, q))
     p.start()
     row = q.get()
     p.join()
