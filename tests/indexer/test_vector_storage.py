@@ -40,7 +40,7 @@ def make_old(folder: Path) -> None:
                 c.execute("update segments set vector = ? where id = ?", (v.astype("<f4").tobytes(), i))
         c.execute("alter table segments drop column vector_row")
         c.execute("alter table segments drop column vector_crc")
-        c.execute("delete from index_meta where key in ('vector_file', 'vector_rows')")
+        c.execute("delete from index_meta where key in ('vector_file', 'vector_rows', 'vector_blobs')")
     (folder / "vectors.f16").unlink()
 
 
