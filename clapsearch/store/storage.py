@@ -152,9 +152,11 @@ class VectorStorage:
                 dim = len(rows[0].vector) // 4
                 vecs = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim)
                 start, crcs = self.append(s, vecs)
-            with session() as s, s.begin():
-                s.execute(update(SegmentRecord), [{"id": r.id, "vector_row": start + i, "vector_crc": int(crcs[i]),
-                                                   "vector": b""} for i, r in enumerate(rows)])
+            with session() as s, s.begin():  # a plain executemany: the ORM's bulk update took 3x the rest
+                mark = "?" if s.get_bind().dialect.paramstyle == "qmark" else "%s"
+                s.connection().exec_driver_sql(
+                    f"update segments set vector_row = {mark}, vector_crc = {mark}, vector = {mark} where id = {mark}",
+                    [(start + i, int(crcs[i]), b"", r.id) for i, r in enumerate(rows)])
                 self.committed(s, start + len(rows))
             moved += len(rows)
 
