@@ -63,11 +63,7 @@ class NumpyBert:
         names = ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
                  "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"]
         for i in range(self.shape.layers):
-            p = f"encoder.layer.{i}."
-            for part in ("attention.self.query", "attention.self.key", "attention.self.value",
-                         "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
-                         "output.dense", "output.LayerNorm"):
-                names += [f"{p}{part}.weight", f"{p}{part}.bias"]
+            names += layer_names(f"encoder.layer.{i}.", BERT_ATTENTION)
         return names
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -83,26 +79,43 @@ class NumpyBert:
         return x
 
     def _layer(self, x: np.ndarray, bias: np.ndarray, p: str) -> np.ndarray:
-        w, eps, heads = self.w, self.shape.eps, self.shape.heads
-        b, n, width = x.shape
-        d = width // heads
+        return encoder_layer(self.w, p, x, bias, self.shape.heads, self.shape.eps, BERT_ATTENTION)
 
-        def split(t: np.ndarray) -> np.ndarray:  # (b, n, width) -> (b, heads, n, d)
-            return t.reshape(b, n, heads, d).transpose(0, 2, 1, 3)
 
-        q = split(linear(x, w[p + "attention.self.query.weight"], w[p + "attention.self.query.bias"]))
-        k = split(linear(x, w[p + "attention.self.key.weight"], w[p + "attention.self.key.bias"]))
-        v = split(linear(x, w[p + "attention.self.value.weight"], w[p + "attention.self.value.bias"]))
-        scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(d)) + bias
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
-        probs = scores / scores.sum(-1, keepdims=True)
-        ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(b, n, width)
-        attn = linear(ctx, w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"])
-        x = layer_norm(attn + x, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
-                       eps)
-        hidden = gelu(linear(x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"]))
-        out = linear(hidden, w[p + "output.dense.weight"], w[p + "output.dense.bias"])
-        return layer_norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
+# the names of one layer's query, key, value, attention output and its LayerNorm (BERT's; MPNet names them otherwise)
+BERT_ATTENTION = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                  "attention.output.LayerNorm")
+
+
+def layer_names(p: str, attention: tuple[str, ...]) -> list[str]:
+    """The weight and bias names of the layer at prefix p."""
+    parts = (*attention, "intermediate.dense", "output.dense", "output.LayerNorm")
+    return [f"{p}{part}.{kind}" for part in parts for kind in ("weight", "bias")]
+
+
+def encoder_layer(w: dict[str, np.ndarray], p: str, x: np.ndarray, bias: np.ndarray, heads: int, eps: float,
+                  attention: tuple[str, ...]) -> np.ndarray:
+    """One post-norm transformer layer (self-attention with an additive score bias, then the feed-forward), as
+    BERT and MPNet run it; attention names its projections (see BERT_ATTENTION)."""
+    query, key, value, out_dense, out_norm = (p + name for name in attention)
+    b, n, width = x.shape
+    d = width // heads
+
+    def split(t: np.ndarray) -> np.ndarray:  # (b, n, width) -> (b, heads, n, d)
+        return t.reshape(b, n, heads, d).transpose(0, 2, 1, 3)
+
+    q = split(linear(x, w[query + ".weight"], w[query + ".bias"]))
+    k = split(linear(x, w[key + ".weight"], w[key + ".bias"]))
+    v = split(linear(x, w[value + ".weight"], w[value + ".bias"]))
+    scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(d)) + bias
+    scores = np.exp(scores - scores.max(-1, keepdims=True))
+    probs = scores / scores.sum(-1, keepdims=True)
+    ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(b, n, width)
+    attn = linear(ctx, w[out_dense + ".weight"], w[out_dense + ".bias"])
+    x = layer_norm(attn + x, w[out_norm + ".weight"], w[out_norm + ".bias"], eps)
+    hidden = gelu(linear(x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"]))
+    out = linear(hidden, w[p + "output.dense.weight"], w[p + "output.dense.bias"])
+    return layer_norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
 
 
 def pool(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:

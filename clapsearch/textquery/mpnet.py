@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clapsearch.textquery.bert import gelu, layer_norm, linear
+from clapsearch.textquery.bert import encoder_layer, layer_names, layer_norm
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,11 @@ def relative_position_bucket(relative: np.ndarray, buckets: int = 32, max_distan
     return ret + np.where(n < max_exact, n, large)
 
 
+# the names of one layer's query, key, value, attention output and its LayerNorm (see bert.BERT_ATTENTION)
+MPNET_ATTENTION = ("attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o",
+                   "attention.LayerNorm")
+
+
 class NumpyMPNet:
     """MPNet's forward: (ids, mask) -> last hidden state (batch, tokens, width)."""
 
@@ -51,10 +56,7 @@ class NumpyMPNet:
         names = ["embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
                  "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias", "encoder.relative_attention_bias.weight"]
         for i in range(self.shape.layers):
-            p = f"encoder.layer.{i}."
-            for part in ("attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o",
-                         "attention.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"):
-                names += [f"{p}{part}.weight", f"{p}{part}.bias"]
+            names += layer_names(f"encoder.layer.{i}.", MPNET_ATTENTION)
         return names
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -68,27 +70,7 @@ class NumpyMPNet:
         table = np.asarray(w["encoder.relative_attention_bias.weight"], dtype=np.float32)  # (buckets, heads)
         position_bias = table[relative_position_bucket(offsets, s.buckets, s.max_distance)].transpose(2, 0, 1)
         pad = np.where(mask[:, None, None, :] > 0, np.float32(0.0), np.finfo(np.float32).min).astype(np.float32)
+        bias = position_bias[None] + pad  # (b, heads, n, n), the same in every layer
         for i in range(s.layers):
-            x = self._layer(x, position_bias[None], pad, f"encoder.layer.{i}.")
+            x = encoder_layer(w, f"encoder.layer.{i}.", x, bias, s.heads, s.eps, MPNET_ATTENTION)
         return x
-
-    def _layer(self, x: np.ndarray, position_bias: np.ndarray, pad: np.ndarray, p: str) -> np.ndarray:
-        w, eps, heads = self.w, self.shape.eps, self.shape.heads
-        b, n, width = x.shape
-        d = width // heads
-
-        def split(t: np.ndarray) -> np.ndarray:  # (b, n, width) -> (b, heads, n, d)
-            return t.reshape(b, n, heads, d).transpose(0, 2, 1, 3)
-
-        q = split(linear(x, w[p + "attention.attn.q.weight"], w[p + "attention.attn.q.bias"]))
-        k = split(linear(x, w[p + "attention.attn.k.weight"], w[p + "attention.attn.k.bias"]))
-        v = split(linear(x, w[p + "attention.attn.v.weight"], w[p + "attention.attn.v.bias"]))
-        scores = (q @ k.transpose(0, 1, 3, 2)) * np.float32(1.0 / np.sqrt(d)) + position_bias + pad
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
-        probs = scores / scores.sum(-1, keepdims=True)
-        ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(b, n, width)
-        attn = linear(ctx, w[p + "attention.attn.o.weight"], w[p + "attention.attn.o.bias"])
-        x = layer_norm(attn + x, w[p + "attention.LayerNorm.weight"], w[p + "attention.LayerNorm.bias"], eps)
-        hidden = gelu(linear(x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"]))
-        out = linear(hidden, w[p + "output.dense.weight"], w[p + "output.dense.bias"])
-        return layer_norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
