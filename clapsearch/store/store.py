@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 import numpy as np
-from sqlalchemy import create_engine, delete, event, func, null, select, update
+from sqlalchemy import create_engine, delete, event, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from clapsearch.paths import escape_path
 from clapsearch.store.schema import Base, FileRecord, IndexMetaRecord, SegmentRecord
 from clapsearch.store.storage import VECTOR_BLOBS, VECTOR_FILE, VectorStorage, add_row_columns, has_row_columns
 from clapsearch.store.vectorfile import to_rows
@@ -223,17 +224,6 @@ class Store:
             self._row_columns = has_row_columns(self.engine)
         return self._row_columns
 
-    def _vector_columns(self) -> tuple[object, ...]:
-        """The columns a vector read selects: (id, vector_row, vector_crc, vector); an older database opened
-        read-only has no row columns yet (every vector is its blob)."""
-        # the vector file's name in the same statement: one snapshot of SQL, even across a compaction's commit
-        name = select(IndexMetaRecord.value).where(IndexMetaRecord.key == VECTOR_FILE).scalar_subquery()
-        if self._has_row_columns():
-            return SegmentRecord.id, SegmentRecord.vector_row, SegmentRecord.vector_crc, SegmentRecord.vector, \
-                name.label("vector_file")
-        return SegmentRecord.id, null().label("vector_row"), null().label("vector_crc"), SegmentRecord.vector, \
-            null().label("vector_file")
-
     def _decode(self, rows: Sequence[Any], dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(vectors (n, dim) float32, mask of the good ones) of vector-read rows (id, vector_row, vector_crc,
         vector, vector_file); bad ones noted in damaged."""
@@ -356,9 +346,9 @@ class Store:
     def vectors_of(self, path: str, dim: int) -> np.ndarray:
         """Return the (n, dim) segment vectors of an indexed file, in segment id order (empty if not indexed; a
         vector that fails its check is zeros)."""
-        with self.engine.connect() as c:
-            rows = c.execute(select(*self._vector_columns()).join(FileRecord)  # type: ignore[call-overload]
-                             .where(FileRecord.path == path).order_by(SegmentRecord.id)).all()
+        head, mark = self._vector_sql()
+        rows = self._fetch(f"{head} from segments where file_id = (select id from files where path = {mark}) "
+                           "order by id", (escape_path(path),))  # paths are stored escaped (clapsearch.paths)
         return self._decode(rows, dim)[0]
 
     # -- vector storage upkeep (writer) ------------------------------------------------------------------------
