@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from clapsearch.errors import MissingPackageError
-
 from .manifest import Clip, SourceStats
-from .soundfont import SAMPLE_RATE, Font, _generate, _trim
+from .soundfont import SAMPLE_RATE, Font, _generate, _trim, preset_name_at, tinysoundfont_synths
 from .sources import CATALOGUE_DIR
+
+synth_factory = tinysoundfont_synths  # the renderer the CLI passes to build_instruments
 
 TAIL_SECONDS = 1.2
 INSTRUMENT_FONTS = ("fluid-soundfont-gm", "timgm6mb-soundfont")  # FluidR3_GS's GM bank repeats FluidR3_GM
@@ -190,24 +190,6 @@ def _render_kits(synth, sfid: int, kits: list[tuple], hits: list[tuple], rng: np
                 out.append((f"kit{program:03d}_hit{note}", play(synth, [(0.0, 0.8, (note,), 110)], 9), hit_label,
                             caps))
     return out
-
-
-def synth_factory():
-    """Return a function making tinysoundfont synthesisers, or raise naming the package to install."""
-    try:
-        import tinysoundfont
-    except ImportError as exc:
-        raise MissingPackageError("rendering SoundFonts needs the 'tinysoundfont' package: "
-                                  "pip install --no-deps tinysoundfont==0.3.7") from exc
-    return lambda: tinysoundfont.Synth(samplerate=SAMPLE_RATE)
-
-
-def preset_name_at(synth, sfid: int, bank: int, program: int) -> str | None:
-    """Return the font's preset name at (bank, program), or None where it has none."""
-    try:
-        return synth.sfpreset_name(sfid, bank, program)
-    except (RuntimeError, ValueError):
-        return None
 
 
 def build_instruments(font: Font, sf_path: Path, out: Path, synth_factory, seed: int = 0, takes: int = 2

@@ -149,25 +149,34 @@ def render(synth, sfid: int, preset: Preset, note: int, gap: float = 0.0, veloci
 
 
 def preset_name(synth, sfid: int, preset: Preset) -> str | None:
+    return preset_name_at(synth, sfid, preset.bank, preset.program)
+
+
+def preset_name_at(synth, sfid: int, bank: int, program: int) -> str | None:
+    """Return the font's preset name at (bank, program), or None where it has none."""
     try:
-        return synth.sfpreset_name(sfid, preset.bank, preset.program)
+        return synth.sfpreset_name(sfid, bank, program)
     except (RuntimeError, ValueError):
         return None
 
 
+def tinysoundfont_synths():
+    """Return a function making tinysoundfont synthesisers, or raise naming the package to install."""
+    try:
+        import tinysoundfont
+    except ImportError as exc:
+        raise MissingPackageError("rendering SoundFonts needs the 'tinysoundfont' package: "
+                                  "pip install --no-deps tinysoundfont==0.3.7") from exc
+    return lambda: tinysoundfont.Synth(samplerate=SAMPLE_RATE)
+
+
 def build_font(font: Font, sf_path: Path, out: Path, synth_factory=None) -> tuple[list[Clip], SourceStats]:
-    """Render every preset the font holds into ``<out>/audio/<package>/``; return (clips, SourceStats)."""
+    """Render every preset the font holds into ``<out>/audio/<package>/``; return (clips, SourceStats).
+    synth_factory: a function making synthesisers (default: tinysoundfont's, tinysoundfont_synths())."""
     import soundfile as sf
 
-    if synth_factory is None:
-        try:
-            import tinysoundfont
-        except ImportError as exc:
-            raise MissingPackageError("rendering SoundFonts needs the 'tinysoundfont' package: "
-                                      "pip install --no-deps tinysoundfont==0.3.7") from exc
-        synth_factory = lambda: tinysoundfont.Synth(samplerate=SAMPLE_RATE)  # noqa: E731
     t0 = time.time()
-    synth = synth_factory()
+    synth = (synth_factory or tinysoundfont_synths())()
     sfid = synth.sfload(str(sf_path))
     stats = SourceStats(source=f"debian:{font.package}", licence=font.licence)
     skipped: dict[str, int] = {}
