@@ -106,7 +106,8 @@ def tower_features(engine: SearchEngine, paths: Sequence[str], cache: Path) -> n
     todo = [p for p in paths if p not in known]
     for p in todo:
         waves = [w for _, _, w in iter_windows(p, enc.sample_rate, enc.clip_seconds, enc.hop_seconds, probe(p))]
-        feats = tower(torch.as_tensor(np.stack(waves)).to(enc.device)).float().cpu().numpy()  # (windows, width)
+        out = enc.model.pool_audio(tower(torch.as_tensor(np.stack(waves)).to(enc.device)))
+        feats = out.float().cpu().numpy()  # (windows, width)
         known[p] = feats.mean(axis=0)
     if todo:
         np.savez(cache, paths=np.array(list(known)), features=np.stack(list(known.values())))

@@ -78,6 +78,8 @@ class TowerEmbedder:
                                        self.sample_rate)[: len(w)] for w in batch])
         with torch.no_grad():
             feats = self.tower(torch.from_numpy(batch)).numpy()
+        if feats.ndim == 3:  # a tower that leaves its map to a trained adapter: the frozen tower's own maximum
+            feats = feats.max(axis=2)
         feats /= np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)
         if key is not None:
             np.save(key, feats.astype(np.float32))

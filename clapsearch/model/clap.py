@@ -13,6 +13,8 @@ from torch import nn
 
 from clapsearch.model.config import ModelConfig
 from clapsearch.model.heads import ProjectionHead
+from clapsearch.model.towers.adapter import FrameAdapter
+from clapsearch.model.towers.audio import adapter_rank
 
 if TYPE_CHECKING:
     from clapsearch.model.towers.audio import AudioTower
@@ -32,6 +34,8 @@ class ClapModel(nn.Module):
         self.text_tower = text_tower
         self.audio_head: ProjectionHead | MlpHead = ProjectionHead(audio_tower.width, config.embed_dim, config.dropout)
         self.text_head: ProjectionHead | MlpHead = ProjectionHead(text_tower.width, config.embed_dim, config.dropout)
+        rank = adapter_rank(config.audio)
+        self.audio_adapter: FrameAdapter | None = FrameAdapter(audio_tower.width, rank) if rank else None
         # CLAP learns log(1/tau), tau initialised to 0.007, the scale clipped at 100. The clip is applied to
         # the parameter itself (at init and after each step, as CLIP does), not only to exp(.) in forward:
         # 1/0.007 = 143 > 100, and a clipped exp passes no gradient, so the temperature would never move.
@@ -39,6 +43,7 @@ class ClapModel(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(init), requires_grad=config.learnable_temperature)
         self.freeze_towers(audio=config.freeze_audio, text=config.freeze_text)
         self.set_audio_centre_weight(config.audio_centre)
+        self.train()  # frozen towers in eval mode from the start: their batch norms never see a training batch
 
     def set_audio_centre_weight(self, weight: float) -> None:
         """Have inference remove `weight` of the audio centre (0 to 1), adding the buffer where it is missing.
@@ -57,7 +62,7 @@ class ClapModel(nn.Module):
 
     @torch.no_grad()
     def fit_audio_centre(self, features: torch.Tensor, batch_size: int = 4096) -> None:
-        """Set the audio centre to the mean embedding, before centring, of audio-tower outputs (N, width)."""
+        """Set the audio centre to the mean embedding, before centring, of audio-tower outputs (N, ...)."""
         if self.config.audio_centre <= 0:
             raise ValueError("this model removes no audio centre (config audio_centre is 0)")
         if len(features) == 0:
@@ -66,9 +71,13 @@ class ClapModel(nn.Module):
         self.eval()  # no dropout
         total = torch.zeros(self.config.embed_dim, device=self.device)
         for chunk in features.split(batch_size):
-            total += F.normalize(self.audio_head(chunk.to(self.device).float()), dim=-1).sum(0)
+            total += F.normalize(self.audio_head(self.pool_audio(chunk.to(self.device).float())), dim=-1).sum(0)
         self.audio_centre.copy_(total / len(features))
         self.train(was_training)
+
+    def pool_audio(self, tower_out: torch.Tensor) -> torch.Tensor:
+        """The audio tower's output as (B, width) features: through the trained adapter where the model has one."""
+        return tower_out if self.audio_adapter is None else self.audio_adapter(tower_out)
 
     def freeze_towers(self, audio: bool, text: bool) -> None:
         for tower, frozen in ((self.audio_tower, audio), (self.text_tower, text)):
@@ -107,14 +116,15 @@ class ClapModel(nn.Module):
         """Return {"audio": (B, D), "text": (B, D), "logit_scale": ()}, embeddings L2-normalised.
 
         audio: waveforms (B, samples) at the model's rate; text: tokens from tokenize().
-        audio_features / text_features: tower outputs computed earlier (frozen towers, cached).
+        audio_features / text_features: tower outputs computed earlier (frozen towers, cached); with an
+        audio adapter the audio tower's output is its (B, width, frames) map, which the adapter pools.
         In eval mode the audio embeddings are centred (set_audio_centre_weight), in train mode not.
         """
         out: dict[str, torch.Tensor] = {"logit_scale": self.scale()}
         if audio is not None:
             audio_features = self.audio_tower(audio)
         if audio_features is not None:
-            emb = F.normalize(self.audio_head(audio_features), dim=-1)
+            emb = F.normalize(self.audio_head(self.pool_audio(audio_features)), dim=-1)
             if self.config.audio_centre > 0 and not self.training:
                 emb = F.normalize(emb - self.config.audio_centre * self.audio_centre.to(emb.dtype), dim=-1)
             out["audio"] = emb

@@ -12,7 +12,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +26,32 @@ from clapsearch.trainer.mixing import Mix, render
 
 log = logging.getLogger(__name__)
 
+# Audio entries of format 1 were made with the tower's batch norm in training mode (each batch normalised by
+# its own statistics, the running statistics drifting as it went), so they were not what the tower computes
+# at inference; format 2 entries are the inference tower's outputs.
+AUDIO_CACHE_FORMAT = 2
+
 
 def tower_fingerprint(config: AudioConfig | TextConfig) -> str:
-    """Return a short hash of one tower's config dataclass (what shapes its outputs)."""
-    return hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode()).hexdigest()[:16]
+    """Return a short hash of one tower's config dataclass (what shapes its outputs).
+
+    An audio adapter's rank does not shape the tower's map, which is what the cache holds, so variants of
+    the adapter share their entries.
+    """
+    d = asdict(config)
+    if isinstance(config, AudioConfig):
+        d["cache_format"] = AUDIO_CACHE_FORMAT
+    if d.get("arch", {}).get("adapter_rank"):
+        d["arch"] = {**d["arch"], "adapter_rank": "map"}
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _map_dir(root: Path, config: AudioConfig) -> Path | None:
+    """Where an adapter variant of this (pooled, aisfx) tower caches its maps: their maximum over frames is
+    this tower's output, so the frozen and adapter variants of one recipe run the CNN once between them."""
+    if config.tower != "aisfx" or config.arch.get("adapter_rank") or config.long_audio == "window":
+        return None
+    return root / "audio" / tower_fingerprint(replace(config, arch={**config.arch, "adapter_rank": 1}))
 
 
 def file_hash(path: str | Path) -> str:
@@ -61,6 +83,7 @@ class FeatureCache:
         self.model = model
         self.batch_size = batch_size
         self.audio_dir = Path(root) / "audio" / tower_fingerprint(model.config.audio)
+        self.map_dir = _map_dir(Path(root), model.config.audio)
         self.text_dir = Path(root) / "text" / tower_fingerprint(model.config.text)
         self._hashes: dict[str, str] = {}
 
@@ -119,6 +142,8 @@ class FeatureCache:
                 continue
             if entry.is_file():
                 out[i] = np.load(entry)
+            elif self.map_dir is not None and (self.map_dir / entry.relative_to(self.audio_dir)).is_file():
+                out[i] = np.load(self.map_dir / entry.relative_to(self.audio_dir)).max(axis=2)  # the tower's own max
             else:
                 todo.append((i, entry))
         if todo:
@@ -165,7 +190,13 @@ class FeatureCache:
     def _run_audio(self, waves: list[np.ndarray], owners: list[tuple[int, Path, int]],
                    out: list[np.ndarray | None]) -> None:
         x = torch.from_numpy(np.stack(waves)).to(self.model.device)  # (waves, samples)
-        feats = self.model.audio_tower(x).float().cpu().numpy()  # (waves, width)
+        tower = self.model.audio_tower
+        was_training = tower.training
+        tower.eval()  # what inference computes: running batch-norm statistics, left as they are
+        try:
+            feats = tower(x).float().cpu().numpy()  # (waves, width), or an adapter's (waves, width, frames)
+        finally:
+            tower.train(was_training)
         k = 0
         for i, entry, n in owners:
             part = feats[k:k + n]

@@ -81,7 +81,8 @@ class ClipEmbedder:
         feats, failed = cache.audio_features(items)
         if failed:
             log.warning("dev set: %d files cannot be decoded, e.g. %s", len(failed), next(iter(failed.items())))
-        out = [f if f is not None else np.zeros((1, cfg.width), np.float32) for f in feats]
+        shape = next((f.shape[1:] for f in feats if f is not None), (cfg.width,))  # (width,) or an adapter's map
+        out = [f if f is not None else np.zeros((1, *shape), np.float32) for f in feats]
         self._features = (key, out)
         return out
 

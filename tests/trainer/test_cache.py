@@ -65,3 +65,30 @@ def test_text_features_run_each_distinct_caption_once(tmp_path: Path, frozen_con
     np.testing.assert_array_equal(cache.text_features(captions), out)  # all read back from disk
     assert seen == []
     assert cache.text_features([]).shape == (0, model.config.text.width)
+
+
+def test_cached_audio_is_what_the_inference_tower_computes(corpus: Path, tmp_path: Path,
+                                                          frozen_config: Path) -> None:
+    """The trainer caches through the model it is about to train (train mode): the entries must still be the
+    frozen tower's inference outputs, and caching must not move its batch-norm statistics."""
+    from clapsearch.trainer.build import model_to_train
+
+    model = model_to_train(str(frozen_config), None, "cpu")
+    assert model.training and not model.audio_tower.training  # a frozen tower never trains, from the start
+    stats = {k: v.clone() for k, v in model.audio_tower.state_dict().items() if "running" in k}
+    assert stats
+    cfg = model.config.audio
+    rows = [json.loads(line) for line in corpus.read_text().splitlines()][:6]
+    paths = [str(corpus.parent / r["audio"]) for r in rows]
+    model.audio_tower.train()  # even a tower left in train mode by a caller is cached in eval mode
+    feats, failed = FeatureCache(tmp_path / "cache", model, batch_size=4).audio_features([(p, [0.0]) for p in paths])
+    assert not failed and model.audio_tower.training
+    for k, v in model.audio_tower.state_dict().items():
+        if k in stats:
+            assert torch.equal(v, stats[k]), f"caching moved {k}"
+    model.eval()
+    with torch.no_grad():
+        for path, got in zip(paths, feats):
+            wave = fit_length(read_window(path, 0.0, cfg.clip_seconds, cfg.sample_rate, probe(path)), cfg.clip_samples)
+            want = model.audio_tower(torch.from_numpy(wave)[None]).numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

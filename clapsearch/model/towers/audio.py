@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 class AudioTower(nn.Module):
     """Log-mel front end + network. The front end has no parameters; the network is what trains.
 
+    With arch.adapter_rank the tower returns its last map, (batch, width, frames), and the model's
+    FrameAdapter (which trains while the tower stays frozen) pools it.
+
     With the published models' settings the tower also fits clips itself (cfg.padding, cfg.long_audio):
     a short clip is filled as the model's reference does, a long one is windowed and its features
     averaged, or, for LAION's fusion models, handed whole to the network. The old configs leave both
@@ -50,6 +53,14 @@ class AudioTower(nn.Module):
         if cfg.long_audio != "fusion" or wave.shape[-1] < clip:
             wave = fit_clip(wave, clip, cfg.padding)
         return self.net(self.features(wave))
+
+
+def adapter_rank(cfg: AudioConfig) -> int:
+    """The rank of the trained adapter over the tower's last map (arch.adapter_rank), 0 for none."""
+    rank = cfg.arch.get("adapter_rank", 0)
+    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 0:
+        raise ValueError(f"arch.adapter_rank must be a whole number >= 0, got {rank!r}")
+    return rank
 
 
 def aisfx_checkpoint_path() -> Path:
@@ -93,6 +104,11 @@ def build_audio_tower(cfg: AudioConfig, pretrained: bool = True) -> AudioTower:
         net = Htsat.from_arch(cfg.arch, cfg.features.n_mels, cfg.clip_samples // cfg.features.hop_length + 1)
     else:
         raise ValueError(f"unknown audio tower {cfg.tower!r}: use 'aisfx', 'cnn14', 'htsat' or 'tiny'")
+    if adapter_rank(cfg):
+        if not isinstance(net, EmbeddingNet) or cfg.long_audio == "window":
+            raise ValueError(f"arch.adapter_rank needs the aisfx tower without long_audio 'window' (got tower "
+                             f"{cfg.tower!r}, long_audio {cfg.long_audio!r})")
+        net.pool = False  # the map goes to the model's FrameAdapter, which trains
     if getattr(net, "width", cfg.width) != cfg.width:
         raise ValueError(f"audio tower {cfg.tower} gives {net.width}-d features, config says {cfg.width}")
     if cfg.tower != "htsat":

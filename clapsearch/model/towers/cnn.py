@@ -34,7 +34,8 @@ class ConvBlock(nn.Module):
 
 
 class EmbeddingNet(nn.Module):
-    """aisfx's 8-layer CNN: log-mel (batch, frames, mels) -> (batch, 512), max-pooled over time."""
+    """aisfx's 8-layer CNN: log-mel (batch, frames, mels) -> (batch, 512), max-pooled over time (or, with
+    pool False, the (batch, 512, frames) map before that maximum)."""
 
     def __init__(self, base_channels: int = 64) -> None:
         super().__init__()
@@ -44,6 +45,7 @@ class EmbeddingNet(nn.Module):
         self.conv_block3 = ConvBlock(2 * c, 4 * c)
         self.conv_block4 = ConvBlock(4 * c, 8 * c)
         self.width = 8 * c
+        self.pool = True  # False: return the (batch, channels, frames) map, for a trained adapter to pool
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
         x = mel.unsqueeze(1)  # (batch, 1, frames, mels)
@@ -52,7 +54,7 @@ class EmbeddingNet(nn.Module):
         x = self.conv_block3(x, (2, 2), "max")
         x = self.conv_block4(x, (1, 1), "max")
         x = x.mean(dim=3)  # (batch, channels, frames)
-        return x.max(dim=2).values
+        return x.max(dim=2).values if self.pool else x
 
 
 class Cnn14(nn.Module):
