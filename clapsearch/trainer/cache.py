@@ -69,6 +69,27 @@ def crop_starts(duration: float, clip_seconds: float, crops: int) -> list[float]
     return [round(float(s), 3) for s in np.linspace(0.0, duration - clip_seconds, crops)]
 
 
+def bound_heap_growth() -> None:
+    """Have glibc's malloc serve every block from 64 KiB on with its own mapping, returned when freed.
+
+    Caching runs decode in a thread (buffers of every size, up to whole files) while the main thread keeps
+    each item's outputs for the whole run. With malloc's default, the mapping threshold rises with the first
+    large frees, so later decode buffers come from the heap, between long-lived outputs that pin it: caching
+    24000 mixtures' maps reached 24 GB and was killed, against 4.6 GB with a fixed threshold. Setting
+    MALLOC_MMAP_THRESHOLD_ in the environment does the same; elsewhere than glibc this does nothing.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "mallopt"):
+            libc.mallopt(-3, 64 * 1024)  # M_MMAP_THRESHOLD (glibc's malloc.h)
+    except OSError:
+        pass
+
+
 def _save(path: Path, array: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npy")
@@ -84,6 +105,7 @@ class FeatureCache:
         self.batch_size = batch_size
         self.audio_dir = Path(root) / "audio" / tower_fingerprint(model.config.audio)
         self.map_dir = _map_dir(Path(root), model.config.audio)
+        bound_heap_growth()
         self.text_dir = Path(root) / "text" / tower_fingerprint(model.config.text)
         self._hashes: dict[str, str] = {}
 
