@@ -1,7 +1,7 @@
 """A recipe's dev-set evaluators on trained model folders, side by side: the figures a run selects by, for models
 that came from other runs (the shipped default, variants), measured the same way.
 
-    PYTHONPATH=. python bench/dev_sets.py --recipe recipes/v2.json MODEL [MODEL ...] [--full-fsdd]
+    PYTHONPATH=. python bench/dev_sets.py --recipe recipes/default.json MODEL [MODEL ...] [--full-fsdd]
 
 MODEL is a name or a saved model folder. Each evaluator of the recipe's "eval" list runs on each model through
 the trainer's ClipEmbedder (the frozen tower's deterministic windows, from the feature cache). --full-fsdd adds
@@ -17,7 +17,7 @@ from pathlib import Path
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("models", nargs="+")
-    ap.add_argument("--recipe", default="recipes/v2.json")
+    ap.add_argument("--recipe", default="recipes/default.json")
     ap.add_argument("--full-fsdd", action="store_true")
     args = ap.parse_args()
     from clapsearch.model import create_model
