@@ -6,6 +6,7 @@ written atomically, so several runs may share one cache folder.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -69,8 +70,9 @@ def crop_starts(duration: float, clip_seconds: float, crops: int) -> list[float]
     return [round(float(s), 3) for s in np.linspace(0.0, duration - clip_seconds, crops)]
 
 
+@functools.cache
 def bound_heap_growth() -> None:
-    """Have glibc's malloc serve every block from 64 KiB on with its own mapping, returned when freed.
+    """Once per process: have glibc's malloc serve every block from 64 KiB on with its own mapping, returned when freed.
 
     Caching runs decode in a thread (buffers of every size, up to whole files) while the main thread keeps
     each item's outputs for the whole run. With malloc's default, the mapping threshold rises with the first
