@@ -48,6 +48,9 @@ class TrainConfig:
     # Captions made from each clip's label, added to its own: a label-derived corpus then also speaks the
     # way people query ("the sound of a cow"), not only the way its file names read.
     label_templates: tuple[str, ...] = ("this is a sound of {label}", "the sound of {label}")
+    # Captions from a lexicon (""; "wordnet": Debian's WordNet; or a WordNet folder): each label's head noun
+    # replaced by common synonyms and a broader name ("the sound of equine galloping"), beside the templates.
+    lexicon: str = ""
     holdout: float = 0.05  # fraction of clips held out for R@k
     mix: int = 0  # waveform mixtures (a clip over another, quieter one) added to the training clips
     mask_background: bool = True  # a mixture and a clip of its background's label are not negatives

@@ -96,6 +96,9 @@ def train(
     label_templates: list[str] = _setting(
         "label_templates", "--label-template",
         help="Caption made from a clip's label, added to its captions (repeatable; 'none' for none)."),
+    lexicon: str = _setting("lexicon", "--lexicon",
+                            help="Also caption each label with WordNet synonyms and a broader name of its head "
+                                 "noun: 'wordnet' (Debian's wordnet-base, downloaded once) or a WordNet folder."),
     cache_dir: Path = typer.Option(None, "--cache", help="Feature cache folder (frozen towers; default: "
                                                          "~/.cache/clapsearch/features)."),
 ) -> None:

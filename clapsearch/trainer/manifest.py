@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from clapsearch.audio import AudioError, probe
+from clapsearch.data.lexicon import WordNet
 from clapsearch.errors import DataError, DataNotFound, OptionError
 from clapsearch.manifest import Clip
 
@@ -174,13 +175,21 @@ def split_holdout(clips: list[Clip], fraction: float) -> tuple[list[Clip], list[
     return train, held
 
 
-def add_label_captions(clips: list[Clip], templates: tuple[str, ...] | list[str]) -> None:
-    """Append captions made from each labelled clip's label ("the sound of {label}") to its captions."""
+def add_label_captions(clips: list[Clip], templates: tuple[str, ...] | list[str],
+                       lexicon: WordNet | None = None) -> None:
+    """Append captions made from each labelled clip's label ("the sound of {label}") to its captions; with a
+    lexicon, also one per other phrasing of the label ("the sound of equine galloping"), the templates taken in
+    turn, so that each phrasing adds one caption."""
+    broadened: dict[str, list[str]] = {}
     for clip in clips:
         label = clip.label.replace("_", " ").strip()
         if not label:
             continue
-        for template in templates:
-            caption = template.format(label=label)
+        captions = [template.format(label=label) for template in templates]
+        if lexicon is not None and templates:
+            if label not in broadened:
+                broadened[label] = lexicon.broaden(label)
+            captions += [templates[i % len(templates)].format(label=p) for i, p in enumerate(broadened[label])]
+        for caption in captions:
             if caption not in clip.captions:
                 clip.captions.append(caption)
