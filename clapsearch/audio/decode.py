@@ -110,10 +110,15 @@ def _wav_truncation(f: BinaryIO, size: int, frames: int, sample_rate: int) -> st
                 return None
             declared = csize // block_align
             if declared > frames:
-                return (f"the header says {declared / sample_rate:.2f} s, the file holds "
-                        f"{frames / sample_rate:.2f} s")
+                return _short_by(declared, frames, sample_rate)
             return None
         f.seek(csize + (csize % 2), 1)
+
+
+def _short_by(declared: int, frames: int, sample_rate: int) -> str:
+    """Say what is missing in frames too: "2.32 s, the file holds 2.32 s" reads as nothing missing."""
+    return (f"the header says {declared} frames ({declared / sample_rate:.2f} s), the file holds {frames} "
+            f"({frames / sample_rate:.2f} s): {declared - frames} frames missing")
 
 
 def _aiff_truncation(f: BinaryIO, frames: int, sample_rate: int) -> str | None:
@@ -129,8 +134,7 @@ def _aiff_truncation(f: BinaryIO, frames: int, sample_rate: int) -> str | None:
             body = f.read(min(csize, 18))
             declared = int.from_bytes(body[2:6], "big") if len(body) >= 6 else 0
             if declared > frames:
-                return (f"the header says {declared / sample_rate:.2f} s, the file holds "
-                        f"{frames / sample_rate:.2f} s")
+                return _short_by(declared, frames, sample_rate)
             return None
         f.seek(csize + (csize % 2), 1)
 

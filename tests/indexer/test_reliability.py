@@ -313,6 +313,18 @@ def test_truncated_wav_and_ogg_are_skipped_as_truncated(tmp_path: Path) -> None:
     assert "3.00 s" in reasons["cut.wav"]
 
 
+def test_a_wav_short_by_a_few_frames_says_how_many(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    sf.write(lib / "short.wav", noise(3.0, 16000, seed=1), 16000, subtype="PCM_16")
+    data = (lib / "short.wav").read_bytes()
+    (lib / "short.wav").write_bytes(data[:-44])  # 22 frames of 16-bit mono: 3.00 s either way
+    summary = run(lib, tmp_path / "idx")
+    [skipped] = summary.skipped
+    assert skipped["reason"].startswith("truncated") and "48000 frames (3.00 s)" in skipped["reason"]
+    assert "22 frames missing" in skipped["reason"]
+
+
 def test_index_refuses_a_regular_file_as_index_folder(library: Path, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(UserError, match="is a file, not an index folder"):
