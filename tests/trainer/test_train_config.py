@@ -131,7 +131,8 @@ def test_the_recipe_rebuilds_the_shipped_model(seen: dict[str, Any], monkeypatch
     # (a setting added since then reads as its default, as when the run resumes)
     assert _settings(from_recipe["cfg"]) == _settings(TrainConfig.from_dict(provenance["train"]))
     seen.clear()
-    result = _invoke(shlex.split(provenance["command"])[2:])
+    command = shlex.split(provenance["command"])  # "clapsearch [-v] train ...": its options after "train"
+    result = _invoke(command[command.index("train") + 1:])
     assert result.exit_code == 0, result.output
     assert seen["cfg"] == from_recipe["cfg"]
     assert (seen["config"], seen["data"], seen["evals"]) == (from_recipe["config"], from_recipe["data"],
