@@ -39,6 +39,8 @@ def test_train_command_errors_are_one_line(corpus: Path, tmp_path: Path, monkeyp
         (["--data", str(corpus), "--eval", "retrieval=x?k=many"], ["k must be a whole number", "'many'"]),
         (["--data", str(corpus), "--eval", "zeroshot=" + str(tmp_path / "dev")], ["dev set", "not found", "--eval"]),
         (["--resume", str(tmp_path / "no-run")], ["no checkpoint to resume from", "no-run", "--resume"]),
+        (["--data", str(corpus), "--lexicon", str(tmp_path / "no-wordnet")],
+         ["no-wordnet holds no WordNet index.noun", "'wordnet'"]),
     ]:
         result = CliRunner().invoke(app, base + extra)
         lines = [ln for ln in result.output.splitlines() if ln.strip()]
