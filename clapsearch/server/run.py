@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -52,6 +53,21 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server that calls `on_ready` once it accepts requests: its signal handlers are in place by then,
+    so a Ctrl-C or SIGTERM from that moment always takes the graceful path (one sent earlier, while asyncio and
+    uvicorn were still installing theirs, could end the process as "Aborted!" or leave it waiting)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], object]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self._on_ready()
+
+
 def run_server(index_dir: str | Path, db_url: str | None = None, host: str = "127.0.0.1", port: int = 8000,
                token: str | None = None, watch: bool = False, max_upload_mb: float = 20.0,
                device: str = "auto", precision: str = "auto") -> None:
@@ -71,11 +87,12 @@ def run_server(index_dir: str | Path, db_url: str | None = None, host: str = "12
           f"(API documentation: http://{shown}:{port}/docs)"
           + (f"; watching {len(watcher.roots)} folder(s) for changes" if watcher else ""), flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
+    # server.json names this server once it answers (a client that reads it can query at once)
+    meta = engine.index.store.meta()
+    server = _Server(config, on_ready=lambda: write_server_file(index_dir, host, port, meta, token))
     # uvicorn shuts down gracefully on SIGTERM, then raises it again: let that end the process through Python
     # (SystemExit), so the finally below removes server.json instead of the default action killing it first
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    write_server_file(index_dir, host, port, engine.index.store.meta(), token)
     try:
         if watcher:
             watcher.start()
