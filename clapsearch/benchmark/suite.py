@@ -9,6 +9,7 @@ from typing import Any
 
 from clapsearch.benchmark.adapters import load_task
 from clapsearch.benchmark.probe import run_probe
+from clapsearch.benchmark.queries import load_queries, run_queries
 from clapsearch.benchmark.retrieval import run_retrieval
 from clapsearch.benchmark.tasks import PROTOCOLS, BenchResult, CaptionSet, task_for_folder
 from clapsearch.benchmark.zeroshot import run_zero_shot
@@ -29,6 +30,7 @@ class RunOptions:
     device: str = "auto"
     workers: int | None = None
     precision: str = "auto"  # the audio network's (clapsearch.model.precision); auto is resolved per model
+    queries: Path | None = None  # a queries file (clapsearch.benchmark.queries): free-text queries, not prompts
     on_progress: Callable[[Progress], None] | None = field(default=None, repr=False)
 
 
@@ -39,6 +41,9 @@ def run_task(task: str, root: str | Path, opts: RunOptions, index_dir: str | Pat
     if opts.epochs < 1:
         raise OptionError(f"--epochs must be at least 1, got {opts.epochs}")
     data = load_task(task, root, esc10=opts.esc10)
+    if opts.queries is not None and (isinstance(data, CaptionSet) or opts.protocol != "zeroshot"):
+        raise OptionError("--queries searches a labelled data set with free text: it needs a classification task "
+                          "and --protocol zeroshot")
     common: dict[str, Any] = {"model": opts.model, "index_dir": index_dir, "device": opts.device,
                               "workers": opts.workers, "on_progress": opts.on_progress,
                               "precision": precision_for_model(opts.precision, opts.model, opts.device)}
@@ -46,6 +51,8 @@ def run_task(task: str, root: str | Path, opts: RunOptions, index_dir: str | Pat
         if opts.protocol != "zeroshot":
             raise OptionError(f"{task} is a retrieval task: only --protocol zeroshot applies")
         result = run_retrieval(data, **common)
+    elif opts.queries is not None:
+        result = run_queries(data, load_queries(opts.queries, data.classes), prompts=opts.prompts, **common)
     elif opts.protocol == "zeroshot":
         result = run_zero_shot(data, prompts=opts.prompts, **common)
     else:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from clapsearch.cli.common import check_output_path, console, err_console, user_errors, writing
-from clapsearch.errors import DataError
+from clapsearch.errors import DataError, OptionError
 from clapsearch.paths import display_path
 
 TASK_HELP = ("esc50, us8k, gtzan, gtzan-ms, fsdd, ravdess, folder, csv, speaker-count, clotho, audiocaps, "
@@ -33,6 +33,8 @@ def benchmark(
     epochs: int = typer.Option(30, "--epochs", min=1, help="Training epochs for probes and finetune."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     workers: int = typer.Option(None, "--workers", min=0, help="Decoding processes while indexing."),
+    queries: Path = typer.Option(None, "--queries", help="A CSV of label,query rows: search each query (a user's "
+                                 "words for a class) over all clips and score P@10 against the class prompts."),
     precision: str = typer.Option("auto", "--precision", help="Audio network precision: auto, fp32, bf16 or int8 "
                                   "(auto: the fastest that keeps accuracy on this CPU/GPU)."),
 ) -> None:
@@ -44,9 +46,12 @@ def benchmark(
         outputs = {"--json": json_file, "--plot": plot, "--report": report if task == "all" else None}
         for option, out_file in outputs.items():
             check_output_path(out_file, option)
+        if queries is not None and task == "all":
+            raise OptionError("--queries names one data set's classes: give it a task, not 'all'")
     with user_errors(), _progress() as on_progress:
         opts = RunOptions(model=model, protocol=protocol, prompts=prompts or None, esc10=esc10, epochs=epochs,
-                          device=device, workers=workers, on_progress=on_progress, precision=precision)
+                          device=device, workers=workers, on_progress=on_progress, precision=precision,
+                          queries=queries)
         if task == "all":
             results, notes = run_all(root, opts, index_dir,
                                      on_task=lambda t, f: err_console.print(f"[bold]{f.name}[/] ({t})"))
@@ -103,7 +108,7 @@ def _print_result(r) -> None:
     table.add_row(r.metric, f"[bold]{r.value:.4f}")
     for k, v in r.metrics.items():
         if k != r.metric:
-            table.add_row(escape(k), str(int(v)) if k in ("epochs", "captions") else f"{v:.4f}")
+            table.add_row(escape(k), str(int(v)) if k in ("epochs", "captions", "queries") else f"{v:.4f}")
     if r.prompts:
         table.add_row("prompts", escape(" | ".join(r.prompts)))
     if r.skipped:
@@ -112,7 +117,7 @@ def _print_result(r) -> None:
     table.add_row("time", f"{r.seconds:.1f} s")
     console.print(table)
     if r.per_class:
-        per = Table(title=f"per class ({'accuracy' if r.metric == 'accuracy' else r.metric})", title_justify="left")
+        per = Table(title=f"per class ({r.metric})", title_justify="left")
         per.add_column("class")
         per.add_column(r.metric if r.metric != "accuracy" else "accuracy", justify="right")
         for name, v in sorted(r.per_class.items(), key=lambda kv: kv[1]):
