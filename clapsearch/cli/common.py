@@ -19,8 +19,9 @@ from rich.markup import escape
 from clapsearch.errors import OptionError, UserError
 from clapsearch.paths import display_path
 
-console = Console()
-err_console = Console(stderr=True)
+# emoji=False: a file name or message with ":x:" or ":smile:" in it prints as written, not as an emoji
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 DEFAULT_INDEX = Path(os.environ.get("CLAPSEARCH_INDEX", ".clapsearch"))
 

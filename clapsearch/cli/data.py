@@ -21,7 +21,7 @@ from clapsearch.errors import DataError
 
 app = typer.Typer(help="Build audio-caption training manifests (JSONL) from openly licensed sources.",
                   no_args_is_help=True)
-console = Console()
+console = Console(emoji=False)
 log = logging.getLogger(__name__)
 
 

@@ -48,3 +48,17 @@ def test_models_lists_the_builtins() -> None:
     assert result.exit_code == 0
     for name in ("default", "paper", "tiny"):
         assert name in result.stdout
+
+
+def test_names_with_emoji_codes_print_as_written(library: Path, tmp_path: Path) -> None:
+    """Rich would turn ':x:' or ':smile:' into an emoji: a file name or an error shows exactly as it is."""
+    (library / "tone440.wav").rename(library / "take:x:1 :smile:.wav")
+    idx = str(tmp_path / "idx")
+    result = runner.invoke(app, ["index", str(library), "--index", idx, "--model", "tiny", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["query", "tone", "--index", idx, "-k", "4", "--path", "take"])
+    assert result.exit_code == 0, result.output
+    assert "take:x:1" in result.stdout.replace("\n", "").replace("│", "").replace(" ", ""), result.stdout
+    assert "❌" not in result.stdout and "😄" not in result.stdout
+    result = runner.invoke(app, ["query", "tone", "--index", str(tmp_path / "no:x:where")])
+    assert result.exit_code == 1 and "no:x:where" in result.output and "❌" not in result.output
