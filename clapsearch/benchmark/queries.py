@@ -55,6 +55,8 @@ def load_queries(path: str | Path, classes: Sequence[str]) -> list[LabelQuery]:
     """Read a queries file against a data set's classes; a one-line DataError names the line of any problem."""
     path = Path(path).expanduser()
     shown = display_path(str(path))
+    if path.is_dir():
+        raise DataError(f"queries file {shown} is a folder: give --queries a CSV file with the columns label,query")
     if not path.is_file():
         raise DataNotFound(f"queries file {shown} not found: give --queries a CSV with the columns label,query")
     try:

@@ -42,9 +42,11 @@ def test_a_bad_queries_file_names_its_line(tmp_path: Path, text: str, message: s
         load_queries(write(tmp_path / "q.csv", text), ["cat", "rain"])
 
 
-def test_a_missing_or_binary_queries_file_is_one_line(tmp_path: Path) -> None:
+def test_a_missing_folder_or_binary_queries_file_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(DataNotFound, match="not found"):
         load_queries(tmp_path / "none.csv", ["cat"])
+    with pytest.raises(DataError, match="is a folder"):
+        load_queries(tmp_path, ["cat"])
     (tmp_path / "b.csv").write_bytes(b"label,query\ncat,\xff\xfe\n")
     with pytest.raises(DataError, match="not UTF-8"):
         load_queries(tmp_path / "b.csv", ["cat"])
