@@ -138,6 +138,9 @@ def run_queries(data: LabelledSet, queries: Sequence[LabelQuery], model: str = "
                  for c in labels if any(q.label == c for q, ok in zip(queries, found) if ok)}
     metrics = {"P@10": float(np.nanmean(p10[:n])), "mAP": float(np.nanmean(ap[:n])), "queries": float(found.sum()),
                "prompt_P@10": float(np.nanmean(p10[n:])), "prompt_mAP": float(np.nanmean(ap[n:]))}
+    per_query: list[dict[str, object]] = [
+        {"label": q.label, "query": q.text, "P@10": round(float(p), 6), "AP": round(float(a), 6)}
+        for q, p, a, ok in zip(queries, p10, ap, found) if ok]
     return BenchResult(data.task, model, "queries", len(rows), HEADLINE, metrics["P@10"], per_class=per_class,
                        metrics=metrics, classes=labels, prompts=templates, skipped=summary.skipped,
-                       index=str(folder), seconds=time.monotonic() - t0)
+                       index=str(folder), seconds=time.monotonic() - t0, per_query=per_query)

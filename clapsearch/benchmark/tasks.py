@@ -123,6 +123,7 @@ class BenchResult:
     index: str = ""
     seconds: float = 0.0
     dataset: str = ""  # the data folder's name (gcompris for a csv task)
+    per_query: list[dict[str, object]] = field(default_factory=list)  # --queries: each query's own scores
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"task": self.task, "dataset": self.dataset, "model": self.model,
@@ -133,4 +134,6 @@ class BenchResult:
         out.update({"classes": self.classes, "confusion": self.confusion, "prompts": self.prompts,
                     "skipped": [{**s, "path": display_path(s["path"])} for s in self.skipped],
                     "index": display_path(self.index), "seconds": round(self.seconds, 3)})
+        if self.per_query:
+            out["per_query"] = self.per_query
         return out

@@ -134,6 +134,9 @@ def test_cli_queries_end_to_end_and_its_errors(folder_layout: Path, tmp_path: Pa
     assert "P@10" in result.output and "prompt_P@10" in result.output
     r = json.loads(out.read_text())
     assert (r["protocol"], r["metric"], r["queries"], set(r["per_class"])) == ("queries", "P@10", 2, {"hum", "hiss"})
+    assert [(q["label"], q["query"]) for q in r["per_query"]] == [("hum", "a low drone"), ("hiss", "white noise")]
+    assert {q["label"]: q["P@10"] for q in r["per_query"]} == pytest.approx(r["per_class"])
+    assert all(0 < q["AP"] <= 1 for q in r["per_query"])
     bad = write(tmp_path / "bad.csv", "label,query\nbird,a bird\n")
     for args, message in (([*base, "--queries", str(bad)], "'bird' is not a class"),
                           ([*base, "--queries", str(tmp_path / "none.csv")], "not found"),
