@@ -78,6 +78,17 @@ def open_engine(index_dir: str | Path, model: str, device: str = "auto", precisi
     return SearchEngine(index_dir, model=model, device=device, precision=precision)
 
 
+def indexed_engine(root: str | Path, paths: Sequence[str], model: str, index_dir: str | Path | None = None,
+                   device: str = "auto", batch_size: int = 16, workers: int | None = None,
+                   on_progress: Callable[[Progress], None] | None = None,
+                   precision: str = "fp32") -> tuple[Path, IndexSummary, SearchEngine]:
+    """Index a data set's clips (into index_dir, else its cache folder) and open the engine over them:
+    (the index folder, the indexing summary, the engine)."""
+    folder = Path(index_dir) if index_dir else default_index_dir(root, model, precision)
+    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress, precision)
+    return folder, summary, open_engine(folder, model, device, precision)
+
+
 def score_matrix(engine: SearchEngine, queries: np.ndarray, paths: Sequence[str]) -> np.ndarray:
     """(queries, D) -> (queries, len(paths)) cosine scores from engine.search_vectors with k = every file.
 

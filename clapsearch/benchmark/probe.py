@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from clapsearch.audio import iter_windows, probe
-from clapsearch.benchmark.indexing import default_index_dir, index_clips, open_engine
+from clapsearch.benchmark.indexing import indexed_engine
 from clapsearch.benchmark.tasks import BenchResult, LabelledSet
 from clapsearch.benchmark.zeroshot import classification_result
 from clapsearch.errors import DataError
@@ -122,10 +122,9 @@ def run_probe(data: LabelledSet, protocol: str, model: str = "default", index_di
     if protocol not in LEARNING_RATES:
         raise ValueError(f"unknown protocol {protocol!r}: use zeroshot, probe-l1, probe-l3 or finetune")
     t0 = time.monotonic()
-    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model, precision)
     paths = [c.path for c in data.clips]
-    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress, precision)
-    engine = open_engine(folder, model, device, precision)
+    folder, summary, engine = indexed_engine(data.root, paths, model, index_dir, device, batch_size, workers,
+                                             on_progress, precision)
     emb = clip_embeddings(engine, paths)
     rows = [i for i in range(len(paths)) if not np.isnan(emb[i]).any()]
     if protocol == "finetune":

@@ -22,13 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clapsearch.benchmark.indexing import (
-    default_index_dir,
-    index_clips,
-    open_engine,
-    prompt_embeddings,
-    score_matrix,
-)
+from clapsearch.benchmark.indexing import indexed_engine, prompt_embeddings, score_matrix
 from clapsearch.benchmark.metrics import average_precision
 from clapsearch.benchmark.tasks import BenchResult, LabelledSet, label_text, render_prompt
 from clapsearch.benchmark.zeroshot import templates_for
@@ -113,10 +107,9 @@ def run_queries(data: LabelledSet, queries: Sequence[LabelQuery], model: str = "
     """Index the clips, search each query over all of them through the engine, and score P@10 and mAP."""
     t0 = time.monotonic()
     templates = templates_for(data.task, prompts)
-    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model, precision)
     paths = [c.path for c in data.clips]
-    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress, precision)
-    engine = open_engine(folder, model, device, precision)
+    folder, summary, engine = indexed_engine(data.root, paths, model, index_dir, device, batch_size, workers,
+                                             on_progress, precision)
     labels = sorted({q.label for q in queries}, key=list(data.classes).index)
     text = np.concatenate([engine.encoder.embed_texts([q.text for q in queries]),
                            prompt_embeddings(engine, [[render_prompt(t, c) for c in labels] for t in templates])])
@@ -134,13 +127,13 @@ def run_queries(data: LabelledSet, queries: Sequence[LabelQuery], model: str = "
     found = ~np.isnan(p10[:n])  # a label none of whose clips could be indexed has nothing to find
     if not found.any():
         raise DataError(f"{data.task}: no clip of any queried label could be indexed")
-    per_class = {c: float(np.mean([p for q, p in zip(queries, p10) if q.label == c and not np.isnan(p)]))
-                 for c in labels if any(q.label == c for q, ok in zip(queries, found) if ok)}
-    metrics = {"P@10": float(np.nanmean(p10[:n])), "mAP": float(np.nanmean(ap[:n])), "queries": float(found.sum()),
+    kept = [(q, float(p), float(a)) for q, p, a, ok in zip(queries, p10, ap, found) if ok]
+    per_class = {c: float(np.mean([p for q, p, _ in kept if q.label == c]))
+                 for c in labels if any(q.label == c for q, _, _ in kept)}
+    metrics = {"P@10": float(np.nanmean(p10[:n])), "mAP": float(np.nanmean(ap[:n])), "queries": float(len(kept)),
                "prompt_P@10": float(np.nanmean(p10[n:])), "prompt_mAP": float(np.nanmean(ap[n:]))}
     per_query: list[dict[str, object]] = [
-        {"label": q.label, "query": q.text, "P@10": round(float(p), 6), "AP": round(float(a), 6)}
-        for q, p, a, ok in zip(queries, p10, ap, found) if ok]
+        {"label": q.label, "query": q.text, "P@10": round(p, 6), "AP": round(a, 6)} for q, p, a in kept]
     return BenchResult(data.task, model, "queries", len(rows), HEADLINE, metrics["P@10"], per_class=per_class,
                        metrics=metrics, classes=labels, prompts=templates, skipped=summary.skipped,
                        index=str(folder), seconds=time.monotonic() - t0, per_query=per_query)

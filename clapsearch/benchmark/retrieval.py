@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clapsearch.benchmark.indexing import default_index_dir, index_clips, open_engine, score_matrix
+from clapsearch.benchmark.indexing import indexed_engine, score_matrix
 from clapsearch.benchmark.metrics import relevant_ranks, retrieval_metrics
 from clapsearch.benchmark.tasks import BenchResult, CaptionSet
 from clapsearch.errors import DataError
@@ -36,9 +36,8 @@ def run_retrieval(data: CaptionSet, model: str = "default", index_dir: str | Pat
                   on_progress: Callable[[Progress], None] | None = None, precision: str = "fp32") -> BenchResult:
     """Index the clips, search every caption over every clip through the engine, and score both directions."""
     t0 = time.monotonic()
-    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model, precision)
-    summary = index_clips(data.clips, folder, model, device, batch_size, workers, on_progress, precision)
-    engine = open_engine(folder, model, device, precision)
+    folder, summary, engine = indexed_engine(data.root, data.clips, model, index_dir, device, batch_size, workers,
+                                             on_progress, precision)
     text = engine.encoder.embed_texts(data.captions)
     sim = score_matrix(engine, text, data.clips)  # (captions, clips)
     kept = [j for j in range(len(data.clips)) if not np.isnan(sim[:, j]).any()]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clapsearch.benchmark.indexing import default_index_dir, index_clips, open_engine, prompt_embeddings, score_matrix
+from clapsearch.benchmark.indexing import indexed_engine, prompt_embeddings, score_matrix
 from clapsearch.benchmark.metrics import (
     accuracy,
     confusion_matrix,
@@ -104,10 +104,9 @@ def run_zero_shot(data: LabelledSet, model: str = "default", index_dir: str | Pa
     """Index the clips, embed the class prompts, rank every clip for every class through the engine, score."""
     t0 = time.monotonic()
     templates = templates_for(data.task, prompts)
-    folder = Path(index_dir) if index_dir else default_index_dir(data.root, model, precision)
     paths = [c.path for c in data.clips]
-    summary = index_clips(paths, folder, model, device, batch_size, workers, on_progress, precision)
-    engine = open_engine(folder, model, device, precision)
+    folder, summary, engine = indexed_engine(data.root, paths, model, index_dir, device, batch_size, workers,
+                                             on_progress, precision)
     text = prompt_embeddings(engine, [[render_prompt(t, c) for c in data.classes] for t in templates])
     cos = score_matrix(engine, text, paths).T  # (clips, classes)
     rows = [i for i in range(len(paths)) if not np.isnan(cos[i]).any()]

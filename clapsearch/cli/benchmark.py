@@ -119,7 +119,7 @@ def _print_result(r) -> None:
     if r.per_class:
         per = Table(title=f"per class ({r.metric})", title_justify="left")
         per.add_column("class")
-        per.add_column(r.metric if r.metric != "accuracy" else "accuracy", justify="right")
+        per.add_column(r.metric, justify="right")
         for name, v in sorted(r.per_class.items(), key=lambda kv: kv[1]):
             per.add_row(escape(name), f"{v:.3f}")
         console.print(per)
