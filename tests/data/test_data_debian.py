@@ -22,7 +22,7 @@ SR = 8000
 @pytest.fixture(autouse=True)
 def fixed_dictionary(monkeypatch: pytest.MonkeyPatch) -> None:
     words = frozenset("cattle goat horse gravel door wood cow rooster colorful metal stone fire flint steel snare hard "
-                      "closed hat".split())
+                      "closed hat pepperoni".split())
     monkeypatch.setattr(C, "dictionary", lambda: words)
 
 
@@ -317,6 +317,19 @@ def test_c4group_archive_nested_groups_and_per_file_licences(tmp_path: Path) -> 
     ("scratch", "Electronic/Laser1.wav", None),
     ("gnome-shell-pomodoro-data", "timer.ogg", "kitchen timer"),
     ("gnome-shell-pomodoro-data", "bell.ogg", None),
+    ("hydrogen-drumkits-effects", "belofilms_GuitarStrums/Amajor_UP_02.flac", "acoustic guitar"),
+    ("hydrogen-drumkits-effects", "belofilms_GuitarStrums/Csharp minor_02.flac", "acoustic guitar"),
+    ("hydrogen-drumkits-effects", "GMRockKit/Kick-Soft.flac", None),
+    ("warmux-data", "weapons/dynamite_fuze.ogg", "fuse burning"),
+    ("warmux-data", "weapons/explosion7.ogg", "explosion"),
+    ("warmux-data", "weapons/cluzooka_hit.ogg", None),
+    ("warmux-data", "voices/death4.ogg", None),
+    ("ktuberling-data", "en/pizzeria_pepperoni.ogg", "the word pepperoni"),
+    ("ktuberling-data", "en/hat.ogg", "the word hat"),
+    ("ktuberling-data", "en/pizzeria_broccolli.ogg", None),  # misspelt
+    ("ktuberling-data", "fr/chapeau.ogg", "French speech"),
+    ("ktuberling-data", "nds/nees.wav", "Low German speech"),
+    ("ktuberling-data", "sr@latin/uvo.ogg", None),  # a copy of sr/uvo.ogg
 ])
 def test_everyday_sound_rules(package: str, rel: str, label: str | None) -> None:
     res = debian.caption_member(get(package), debian.Member(rel, rel, lambda: b""), {})
