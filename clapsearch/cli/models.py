@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import typer
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from clapsearch.cli.common import console, user_errors
 from clapsearch.paths import display_path
@@ -35,22 +37,51 @@ def models(
                       f"--model {download}")
         return
     with user_errors():
-        table = Table(title="models")
-        table.add_column("name", no_wrap=True)
-        for col in ("params", "licence", "rate", "clip", "dim", "zero-shot (paper)", "weights", "description"):
-            table.add_column(col, overflow="fold" if col == "weights" else "ellipsis")
+        rows = []
         for name in available_configs():
             cfg = load_config(name)
             published = PUBLISHED.get(name)
             count = parameter_count(name)
             model_dir = resolve_model_dir(name)
-            weights = escape(display_path(str(model_dir))) if model_dir else ("not yet" if published else "-")
-            table.add_row(name, f"{count / 1e6:.1f} M" if count else "?", published.licence if published else "-",
-                          f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
-                          ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",
-                          weights, cfg.description)
+            rows.append(dict(zip(COLUMNS, (
+                name, f"{count / 1e6:.1f} M" if count else "?", published.licence if published else "-",
+                f"{cfg.audio.sample_rate} Hz", f"{cfg.audio.clip_seconds:g} s", str(cfg.embed_dim),
+                ", ".join(f"{k} {v:g}%" for k, v in published.zero_shot.items()) if published else "-",
+                display_path(str(model_dir)) if model_dir else ("not yet" if published else "-"),
+                cfg.description))))
         from clapsearch.model.zoo.hf_names import listing  # transformers' published CLAP models (--model hf:...)
 
-        for row in listing():
-            table.add_row(*(escape(row.get(str(c.header), "?")) for c in table.columns))
-    console.print(table)
+        rows += [{c: row.get(c, "?") for c in COLUMNS} for row in listing()]
+    if console.width >= WIDE:
+        console.print(_table(rows))
+    else:
+        _blocks(rows)
+
+
+COLUMNS = ("name", "params", "licence", "rate", "clip", "dim", "zero-shot (published)", "weights", "description")
+WIDE = 160  # below this many characters the nine columns squeeze each other into ellipses: one block per model
+
+
+def _table(rows: list[dict[str, str]]) -> Table:
+    table = Table(title="models")
+    table.add_column("name", no_wrap=True)
+    for col in COLUMNS[1:]:
+        table.add_column(col, overflow="fold" if col == "weights" else "ellipsis")
+    for row in rows:
+        table.add_row(*(escape(row[c]) for c in COLUMNS))
+    return table
+
+
+def _blocks(rows: list[dict[str, str]]) -> None:
+    """Print each model as a heading line of its figures and indented lines that wrap within the indent."""
+    for row in rows:
+        facts = " · ".join(f"{row[c]}" for c in ("params", "rate", "clip") if row[c] not in ("?", "-"))
+        dim = f"{row['dim']}-d" if row["dim"] not in ("?", "-") else ""
+        figures = " · ".join(p for p in (facts, dim) if p)
+        head = Text.assemble((row["name"], "bold"), "  " + figures if figures else "")
+        console.print(head)
+        details = [row["description"]]
+        details += [f"{c}: {row[c]}" for c in ("zero-shot (published)", "licence", "weights")
+                    if row[c] not in ("?", "-", "")]
+        for line in details:
+            console.print(Padding(Text(line), (0, 0, 0, 4), expand=False))

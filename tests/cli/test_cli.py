@@ -43,11 +43,31 @@ def test_table_output_and_clear_errors(library: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "no such file or folder" in result.output
 
 
-def test_models_lists_the_builtins() -> None:
+def test_models_lists_the_builtins(monkeypatch) -> None:
+    from clapsearch.cli.common import console
+
+    monkeypatch.setattr(console, "width", 200)
     result = runner.invoke(app, ["models"])
     assert result.exit_code == 0
     for name in ("default", "paper", "tiny"):
         assert name in result.stdout
+    assert "zero-shot (published)" in result.stdout and "ESC-50 (MTEB) 90.5%" in result.stdout
+
+
+def test_models_in_a_narrow_terminal_print_one_block_per_model_without_ellipses(monkeypatch) -> None:
+    """Nine columns in 80 characters left every cell an ellipsis: a narrow terminal gets a block per model."""
+    from clapsearch.cli.common import console
+
+    monkeypatch.setattr(console, "width", 80)
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "…" not in result.stdout and all(len(line) <= 80 for line in lines)
+    heads = {line.split()[0]: line for line in lines if line and not line.startswith(" ")}
+    assert {"default", "paper", "tiny", "msclap-2022", "hf:laion/larger_clap_general"} <= set(heads)
+    assert heads["msclap-2022"] == "msclap-2022  193.6 M · 44100 Hz · 5 s · 1024-d"
+    block = lines[lines.index(heads["msclap-2022"]) + 1:]
+    assert block[0].startswith("    Microsoft CLAP 2022") and "    zero-shot (published): ESC-50 82.6%" in block[:5]
 
 
 def test_names_with_emoji_codes_print_as_written(library: Path, tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def listing() -> list[dict[str, str]]:
     for m in HF_PUBLISHED.values():
         folder = local_source(m.name)
         row = {"name": m.name, "licence": m.licence, "description": m.notes,
-               "zero-shot (paper)": ", ".join(f"{k} {v:g}%" for k, v in m.zero_shot.items()) or "-",
+               "zero-shot (published)": ", ".join(f"{k} {v:g}%" for k, v in m.zero_shot.items()) or "-",
                "weights": display_path(str(folder)) if folder else f"not yet: clapsearch models --download {m.name}"}
         if folder is not None:
             try:
