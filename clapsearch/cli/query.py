@@ -72,13 +72,23 @@ def query(
         table.add_column("file", overflow="fold")  # a path is never cut short
         table.add_column("segment")
         for rank, h in enumerate(hits, 1):
-            table.add_row(str(rank), f"{h.score:.3f}", escape(display_path(h.path)),
+            table.add_row(str(rank), f"{h.score:.3f}", escape(display_path(_shown(h.path))),
                           f"{mmss(h.start)}-{mmss(h.end)}")
         if not hits:
             shown = _described(where, folder, formats, path) if (where or folder or formats or path) else None
             table.add_row("", "", "(the index is empty)" if shown is None
                           else f"(no indexed file matches the filter: {escape(shown)})", "")
         console.print(table)
+
+
+def _shown(path: str) -> str:
+    """Return a hit's path as the table shows it: relative to the working folder when the file lies under it
+    (shorter, so a name is not folded mid-word at 80 columns, and still a path the shell takes), else as indexed.
+    --json always gives the indexed, absolute path."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except (ValueError, OSError):  # outside the working folder, or the working folder is gone
+        return path
 
 
 def _through_server(index_dir: Path, texts: list[str], k: int, model: str | None, where: list[str] | None,

@@ -82,3 +82,25 @@ def test_names_with_emoji_codes_print_as_written(library: Path, tmp_path: Path) 
     assert "❌" not in result.stdout and "😄" not in result.stdout
     result = runner.invoke(app, ["query", "tone", "--index", str(tmp_path / "no:x:where")])
     assert result.exit_code == 1 and "no:x:where" in result.output and "❌" not in result.output
+
+
+def test_query_table_shows_paths_under_the_working_folder_relative_to_it(library: Path, tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    """`make demo`'s absolute paths were folded mid-name at 80 columns; --json keeps the indexed absolute path."""
+    from clapsearch.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)  # every path on one line
+    idx = str(tmp_path / "idx")
+    indexed = runner.invoke(app, ["index", str(library), "--index", idx, "--model", "tiny", "--workers", "0"])
+    assert indexed.exit_code == 0, indexed.output
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["query", "tone", "--index", idx, "-k", "4"])
+    assert result.exit_code == 0, result.output
+    assert "sounds/sub/chirp.ogg" in result.stdout and str(library) not in result.stdout
+    as_json = json.loads(runner.invoke(app, ["query", "tone", "--index", idx, "-k", "4", "--json"]).stdout)
+    assert {h["path"] for h in as_json[0]["results"]} >= {str(library / "sub" / "chirp.ogg")}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = runner.invoke(app, ["query", "tone", "--index", idx, "-k", "4"])
+    assert str(library / "sub" / "chirp.ogg") in result.stdout
