@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,7 +54,10 @@ def probe(path: str | Path) -> AudioInfo:
         with _quiet_native_stderr(p.suffix.lower() == ".mp3"):
             info = sf.info(os.fsencode(p))  # bytes: a name that is not UTF-8 reaches libsndfile as it is
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
-        raise AudioError(f"not an audio file soundfile can read ({_libsndfile_reason(e)})") from e
+        reason = _libsndfile_reason(e)
+        what = ("not an audio file soundfile can read" if reason == _UNRECOGNISED
+                else "damaged or unsupported audio file")
+        raise AudioError(f"{what} ({reason})") from e
     if info.samplerate <= 0 or info.channels <= 0:
         raise AudioError("audio header has no sample rate or channels")
     if info.frames <= 0:
@@ -204,11 +208,17 @@ def iter_windows(path: str | Path, sample_rate: int, clip_seconds: float, hop_se
         yield start, end, fit_length(read_window(path, start, end, sample_rate, info), samples, padding)
 
 
+_UNRECOGNISED = "format not recognised"
+
+
 def _libsndfile_reason(e: BaseException) -> str:
     text = str(e)
     # libsndfile reports an unrecognised format as "does not exist or is not a regular file"
     if "not a regular file" in text or "Format not recognised" in text or "unknown format" in text.lower():
-        return "format not recognised"
+        return _UNRECOGNISED
+    detail = getattr(e, "error_string", None)  # LibsndfileError: libsndfile's own words, without the file's path
+    if isinstance(detail, str) and detail.strip():  # ("Error opening b'take: 2.flac': ..." cannot be split on ": ")
+        return re.sub(r"^Error\s*:\s*", "", detail.strip()).rstrip(".")[:160]
     return _short(e).split(": ", 1)[-1]
 
 

@@ -27,6 +27,15 @@ def test_unusable_files_say_why(tmp_path: Path, name: str, content: bytes, reaso
         probe(tmp_path / name)
 
 
+def test_a_damaged_flac_named_with_colons_gives_libsndfile_words_not_a_piece_of_its_name(tmp_path: Path) -> None:
+    sf.write(tmp_path / "x.flac", tone(440, 1.0), 16000)
+    damaged = tmp_path / "take: 2: the long one.flac"
+    damaged.write_bytes((tmp_path / "x.flac").read_bytes()[:60])  # inside the header: the decoder gives up
+    with pytest.raises(AudioError) as err:
+        probe(damaged)
+    assert str(err.value) == "damaged or unsupported audio file (unknown error in flac decoder)"
+
+
 def test_read_window_downmixes_and_resamples(tmp_path: Path) -> None:
     left, right = tone(440, 2.0, 44100), -tone(440, 2.0, 44100)
     sf.write(tmp_path / "st.wav", np.stack([left, 0.5 * right], axis=1), 44100)
