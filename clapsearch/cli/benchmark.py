@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clapsearch.cli.common import check_output_path, console, err_console, user_errors, writing
+from clapsearch.cli.common import check_output_path, console, err_console, line_path, user_errors, writing
 from clapsearch.errors import DataError, OptionError
 from clapsearch.paths import display_path
 
@@ -113,7 +113,7 @@ def _print_result(r) -> None:
         table.add_row("prompts", escape(" | ".join(r.prompts)))
     if r.skipped:
         first = r.skipped[0]
-        table.add_row("skipped", escape(f"{len(r.skipped)} (e.g. {display_path(first['path'])}: {first['reason']})"))
+        table.add_row("skipped", escape(f"{len(r.skipped)} (e.g. {line_path(first['path'])}: {first['reason']})"))
     table.add_row("time", f"{r.seconds:.1f} s")
     console.print(table)
     if r.per_class:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import sys
 import time
@@ -138,6 +139,17 @@ def _internal_error(e: BaseException) -> NoReturn:
     err_console.print(f"[bold red]internal error:[/] {escape(_printable(f'{type(e).__name__}: {_first_line(e)}'))} "
                       f"(a bug in clapsearch; {escape(hint)})", soft_wrap=True, highlight=False)
     raise typer.Exit(1) from None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def line_path(path: str) -> str:
+    """Return a path as one line of terminal text: display_path's form, with a control character in a name (a
+    newline, a tab) written as \\n, \\t or \\xHH, so that one file's line stays one line. A literal backslash is
+    already doubled by display_path, so the two cannot be confused. For printing only: --json keeps display_path."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), display_path(path))
 
 
 def check_output_path(path: Path | None, option: str) -> None:

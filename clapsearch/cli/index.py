@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from clapsearch.cli.common import DEFAULT_INDEX, console, err_console, user_errors
+from clapsearch.cli.common import DEFAULT_INDEX, console, err_console, line_path, user_errors
 
 
 def index(
@@ -99,6 +99,6 @@ def _print_summary(summary, index_dir: Path) -> None:
                           f"({rate:.0f}x real time)")
     console.print(table)
     for s in summary.skipped:
-        console.print(f"[yellow]skipped[/] {escape(display_path(s['path']))}: {escape(s['reason'])}", soft_wrap=True)
+        console.print(f"[yellow]skipped[/] {escape(line_path(s['path']))}: {escape(s['reason'])}", soft_wrap=True)
     if summary.interrupted:
         console.print("[yellow]interrupted:[/] what was embedded is saved; run the same command to finish")

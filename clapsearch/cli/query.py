@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from clapsearch.cli.common import DEFAULT_INDEX, console, mmss, user_errors
+from clapsearch.cli.common import DEFAULT_INDEX, console, line_path, mmss, user_errors
 from clapsearch.errors import OptionError
 from clapsearch.paths import display_path
 
@@ -72,7 +72,7 @@ def query(
         table.add_column("file", overflow="fold")  # a path is never cut short
         table.add_column("segment")
         for rank, h in enumerate(hits, 1):
-            table.add_row(str(rank), f"{h.score:.3f}", escape(display_path(_shown(h.path))),
+            table.add_row(str(rank), f"{h.score:.3f}", escape(line_path(_shown(h.path))),
                           f"{mmss(h.start)}-{mmss(h.end)}")
         if not hits:
             shown = _described(where, folder, formats, path) if (where or folder or formats or path) else None

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from clapsearch.cli.common import console, err_console, user_errors
+from clapsearch.cli.common import console, err_console, line_path, user_errors
 from clapsearch.paths import display_path
 from clapsearch.train_config import DEFAULT_MODEL, TrainConfig, defaults, read_train_file
 
@@ -144,7 +144,7 @@ def train(
     table.add_row("time", f"{result.seconds:.1f} s")
     console.print(table)
     for s in result.skipped[:20]:
-        console.print(f"[yellow]skipped[/] {escape(display_path(s.audio))}: {escape(s.reason)}")
+        console.print(f"[yellow]skipped[/] {escape(line_path(s.audio))}: {escape(s.reason)}")
     if len(result.skipped) > 20:
         console.print(f"[yellow]... and {len(result.skipped) - 20} more skipped "
                       f"(see {escape(display_path(str(result.out)))}/skipped.json)[/]")

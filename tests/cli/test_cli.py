@@ -104,3 +104,21 @@ def test_query_table_shows_paths_under_the_working_folder_relative_to_it(library
     monkeypatch.chdir(elsewhere)
     result = runner.invoke(app, ["query", "tone", "--index", idx, "-k", "4"])
     assert str(library / "sub" / "chirp.ogg") in result.stdout
+
+
+def test_a_newline_or_tab_in_a_file_name_prints_escaped_on_one_line(library: Path, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    from clapsearch.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)
+    (library / "new\nline.wav").write_bytes(b"not audio at all, " * 20)
+    (library / "tone440.wav").rename(library / "tab\tname.wav")
+    idx = str(tmp_path / "idx")
+    result = runner.invoke(app, ["index", str(library), "--index", idx, "--model", "tiny", "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    [skip_line] = [line for line in result.stdout.splitlines() if line.startswith("skipped ")]
+    assert skip_line.startswith(f"skipped {library}/new\\nline.wav: not an audio file")
+    result = runner.invoke(app, ["query", "tone", "--index", idx, "-k", "4"])
+    assert "tab\\tname.wav" in result.stdout and "tab\tname" not in result.stdout
+    as_json = json.loads(runner.invoke(app, ["query", "tone", "--index", idx, "-k", "4", "--json"]).stdout)
+    assert str(library / "tab\tname.wav") in {h["path"] for h in as_json[0]["results"]}
