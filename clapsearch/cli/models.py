@@ -75,11 +75,9 @@ def _table(rows: list[dict[str, str]]) -> Table:
 def _blocks(rows: list[dict[str, str]]) -> None:
     """Print each model as a heading line of its figures and indented lines that wrap within the indent."""
     for row in rows:
-        facts = " · ".join(f"{row[c]}" for c in ("params", "rate", "clip") if row[c] not in ("?", "-"))
-        dim = f"{row['dim']}-d" if row["dim"] not in ("?", "-") else ""
-        figures = " · ".join(p for p in (facts, dim) if p)
-        head = Text.assemble((row["name"], "bold"), "  " + figures if figures else "")
-        console.print(head)
+        figures = " · ".join(f"{row[c]}-d" if c == "dim" else row[c] for c in ("params", "rate", "clip", "dim")
+                             if row[c] not in ("?", "-"))
+        console.print(Text.assemble((row["name"], "bold"), "  " + figures if figures else ""))
         details = [row["description"]]
         details += [f"{c}: {row[c]}" for c in ("zero-shot (published)", "licence", "weights")
                     if row[c] not in ("?", "-", "")]

@@ -65,6 +65,7 @@ def query(
     if as_json:
         print(json.dumps([{"query": q, "results": [h.to_dict() for h in hits]} for q, hits in zip(labels, results)]))
         return
+    cwd = _working_folder()
     for q, hits in zip(labels, results):
         table = Table(title=f"[bold]{escape(q)}", title_justify="left")
         table.add_column("#", justify="right")
@@ -72,7 +73,7 @@ def query(
         table.add_column("file", overflow="fold")  # a path is never cut short
         table.add_column("segment")
         for rank, h in enumerate(hits, 1):
-            table.add_row(str(rank), f"{h.score:.3f}", escape(line_path(_shown(h.path))),
+            table.add_row(str(rank), f"{h.score:.3f}", escape(line_path(_shown(h.path, cwd))),
                           f"{mmss(h.start)}-{mmss(h.end)}")
         if not hits:
             shown = _described(where, folder, formats, path) if (where or folder or formats or path) else None
@@ -81,13 +82,22 @@ def query(
         console.print(table)
 
 
-def _shown(path: str) -> str:
+def _working_folder() -> Path | None:
+    try:
+        return Path.cwd()
+    except OSError:  # the working folder is gone
+        return None
+
+
+def _shown(path: str, cwd: Path | None) -> str:
     """Return a hit's path as the table shows it: relative to the working folder when the file lies under it
     (shorter, so a name is not folded mid-word at 80 columns, and still a path the shell takes), else as indexed.
     --json always gives the indexed, absolute path."""
+    if cwd is None:
+        return path
     try:
-        return str(Path(path).relative_to(Path.cwd()))
-    except (ValueError, OSError):  # outside the working folder, or the working folder is gone
+        return str(Path(path).relative_to(cwd))
+    except ValueError:  # outside the working folder
         return path
 
 
