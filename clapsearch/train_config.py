@@ -51,6 +51,9 @@ class TrainConfig:
     # Captions from a lexicon (""; "wordnet": Debian's WordNet; or a WordNet folder): each label's head noun
     # replaced by common synonyms and a broader name ("the sound of equine galloping"), beside the templates.
     lexicon: str = ""
+    # With a lexicon, also caption a "NOUN VERBing" label as the sentence people write ("the dog barks"),
+    # the verb found in WordNet.
+    sentences: bool = False
     holdout: float = 0.05  # fraction of clips held out for R@k
     mix: int = 0  # waveform mixtures (a clip over another, quieter one) added to the training clips
     mask_background: bool = True  # a mixture and a clip of its background's label are not negatives

@@ -99,6 +99,9 @@ def train(
     lexicon: str = _setting("lexicon", "--lexicon",
                             help="Also caption each label with WordNet synonyms and a broader name of its head "
                                  "noun: 'wordnet' (Debian's wordnet-base, downloaded once) or a WordNet folder."),
+    sentences: bool = _setting("sentences", "--sentences/--no-sentences",
+                               help="With --lexicon, also caption a 'NOUN VERBing' label as a sentence "
+                                    "('dog barking' -> 'the dog barks')."),
     cache_dir: Path = typer.Option(None, "--cache", help="Feature cache folder (frozen towers; default: "
                                                          "~/.cache/clapsearch/features)."),
 ) -> None:

@@ -30,6 +30,9 @@ TOO_GENERAL = {"entity", "physical entity", "object", "whole", "artifact", "arte
                "person", "individual", "someone", "somebody", "causal agent", "cause", "structure", "container",
                "commodity", "material", "substance", "phenomenon", "process", "action", "activity", "implement",
                "sound", "noise", "occurrence", "stuff", "equipment", "feat", "instrument", "block"}
+# Heads that take no article in a sentence ("someone reads out numbers"), and plurals no rule finds.
+PRONOUNS = {"someone", "somebody", "something", "everyone", "everybody", "anyone", "anybody", "nobody"}
+IRREGULAR_PLURALS = {"people", "police", "cattle"}
 MAX_WORDS = 3  # longest compound looked up, and longest synonym used
 DEBIAN_PACKAGE = "wordnet-base"
 
@@ -69,6 +72,9 @@ class WordNet:
             self._senses[parts[0]] = (tagged, offsets)
         self._data = data
         self._synsets: dict[int, Synset] = {}
+        self._verbs: set[str] | None = None  # index.verb's lemmas, read on first use
+        self._verb_exceptions: dict[str, str] = {}  # verb.exc: irregular forms ("dying" -> "die")
+        self._plurals: set[str] | None = None  # noun.exc's irregular plurals ("men"), read on first use
 
     def __contains__(self, lemma: str) -> bool:
         return _key(lemma) in self._senses
@@ -144,6 +150,79 @@ class WordNet:
             out.append(" ".join([broader, *after]))
         return [p for i, p in enumerate(out) if p != label and p not in out[:i]]
 
+    def sentence(self, label: str) -> str | None:
+        """The label "NOUN VERBing ..." as the sentence a caption writer would use: "dog barking" -> "the dog
+        barks", "glasses clinking" -> "the glasses clink", "engine shutting down" -> "the engine shuts down".
+        None for any other label, or when WordNet does not list the verb (needs index.verb and verb.exc)."""
+        label = " ".join(label.lower().replace("_", " ").split())
+        if not label or label.startswith("the word "):
+            return None
+        tokens = self._tokens(label.split())
+        run = 0
+        while run < len(tokens) and self.lemma(tokens[run]) and not _gerund(tokens[run]):
+            run += 1
+        if run == 0 or run == len(tokens) or not _gerund(tokens[run]):
+            return None
+        verb = self.verb_lemma(tokens[run])
+        if verb is None:
+            return None
+        head = tokens[run - 1]
+        plural = self._plural(head)
+        form = ("are" if plural else "is") if verb == "be" else verb if plural else _third_person(verb)
+        article = [] if run == 1 and head in PRONOUNS else ["the"]
+        return " ".join([*article, *tokens[:run], form, *tokens[run + 1:]])
+
+    def _plural(self, noun: str) -> bool:
+        """Whether a noun is a plural: an irregular one of noun.exc ("men"), "people", or a regular one whose
+        singular WordNet lists and tags at least as often as the word itself ("glasses", which WordNet also
+        lists as spectacles; not "gas", whose "ga" is a rare symbol)."""
+        if noun in IRREGULAR_PLURALS or noun in self._noun_exceptions():
+            return True
+        if " " in noun or not noun.endswith("s") or noun.endswith("ss"):
+            return False
+        singulars = [noun[:-n] for n in (1, 2) if noun.endswith("es"[-n:]) and noun[:-n] in self]
+        return any(noun not in self or self.tagged(one) >= self.tagged(noun) for one in singulars)
+
+    def _noun_exceptions(self) -> set[str]:
+        if self._plurals is None:
+            exceptions = self.folder / "noun.exc"
+            lines = exceptions.read_text(encoding="latin-1").splitlines() if exceptions.is_file() else []
+            pairs = [parts for parts in map(str.split, lines) if len(parts) >= 2]
+            self._plurals = {parts[0] for parts in pairs if parts[0] != parts[1]}  # not "gas gas"
+        return self._plurals
+
+    def verb_lemma(self, form: str) -> str | None:
+        """The verb of an -ing form as WordNet lists it ("barking" -> "bark", "sizzling" -> "sizzle",
+        "shutting" -> "shut" from verb.exc), or None."""
+        verbs = self._verb_index()
+        if form == "being":
+            return "be"
+        if form in self._verb_exceptions:
+            return self._verb_exceptions[form]
+        if not form.endswith("ing"):
+            return None
+        stem = form[:-3]
+        # WordNet's morphy rules for -ing; where both are verbs, a stem ending in one vowel and one consonant
+        # takes the e ("scraping" -> "scrape", not "scrap", whose -ing form doubles the p)
+        bases = [b for b in (stem, stem + "e") if len(b) > 1 and b in verbs]
+        if len(bases) == 2 and not _short_vowel_stem(stem):
+            return stem
+        return bases[-1] if bases else None
+
+    def _verb_index(self) -> set[str]:
+        if self._verbs is None:
+            index, exceptions = self.folder / "index.verb", self.folder / "verb.exc"
+            if not index.is_file() or not exceptions.is_file():
+                raise LexiconError(f"{self.folder} holds no WordNet index.verb and verb.exc: give a whole "
+                                   f"WordNet 3.0 'dict' folder, or 'wordnet' to use Debian's {DEBIAN_PACKAGE}")
+            self._verbs = {line.split(" ", 1)[0] for line in index.read_text(encoding="latin-1").splitlines()
+                           if line and not line.startswith(" ")}
+            for line in exceptions.read_text(encoding="latin-1").splitlines():
+                parts = line.split()
+                if len(parts) >= 2 and parts[0].endswith("ing"):
+                    self._verb_exceptions.setdefault(parts[0], parts[1])
+        return self._verbs
+
     def _tokens(self, words: list[str]) -> list[str]:
         """Join the longest runs of words that WordNet knows as one compound ("level crossing")."""
         out: list[str] = []
@@ -176,6 +255,28 @@ class WordNet:
                             return word
             frontier = [o for p in parents for o in p.hypernyms]
         return None
+
+
+def _short_vowel_stem(stem: str) -> bool:
+    """A stem ending consonant, one vowel, consonant ("scrap", "hop", "star"): its own -ing form would double
+    the last letter, so an -ing form that does not ("scraping") comes from the verb with an e."""
+    vowels = "aeiou"
+    return (len(stem) >= 3 and stem[-1] not in vowels + "wxy" and stem[-2] in vowels
+            and stem[-3] not in vowels)
+
+
+def _third_person(verb: str) -> str:
+    """"bark" -> "barks", "swish" -> "swishes", "cry" -> "cries", "go" -> "goes"; a phrasal verb's first word."""
+    word, _, rest = verb.partition("_")
+    if word == "have":
+        word = "has"
+    elif word.endswith(("s", "x", "z", "ch", "sh", "o")):
+        word += "es"
+    elif word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        word = word[:-1] + "ies"
+    else:
+        word += "s"
+    return " ".join([word, *rest.split("_")]) if rest else word
 
 
 def _gerund(token: str) -> bool:

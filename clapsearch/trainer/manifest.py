@@ -176,20 +176,26 @@ def split_holdout(clips: list[Clip], fraction: float) -> tuple[list[Clip], list[
 
 
 def add_label_captions(clips: list[Clip], templates: tuple[str, ...] | list[str],
-                       lexicon: WordNet | None = None) -> None:
+                       lexicon: WordNet | None = None, sentences: bool = False) -> None:
     """Append captions made from each labelled clip's label ("the sound of {label}") to its captions; with a
     lexicon, also one per other phrasing of the label ("the sound of equine galloping"), the templates taken in
-    turn, so that each phrasing adds one caption."""
-    broadened: dict[str, list[str]] = {}
+    turn, so that each phrasing adds one caption, and with `sentences` the label as a sentence ("the dog
+    barks", no template) where it reads "NOUN VERBing"."""
+    if sentences and lexicon is None:
+        raise OptionError("--sentences finds the verbs in WordNet: give --lexicon too")
+    from_lexicon: dict[str, list[str]] = {}  # label -> its lexicon captions
     for clip in clips:
         label = clip.label.replace("_", " ").strip()
         if not label:
             continue
         captions = [template.format(label=label) for template in templates]
         if lexicon is not None and templates:
-            if label not in broadened:
-                broadened[label] = lexicon.broaden(label)
-            captions += [templates[i % len(templates)].format(label=p) for i, p in enumerate(broadened[label])]
+            if label not in from_lexicon:
+                phrasings = lexicon.broaden(label)
+                sentence = lexicon.sentence(label) if sentences else None
+                from_lexicon[label] = [templates[i % len(templates)].format(label=p) for i, p in enumerate(phrasings)]
+                from_lexicon[label] += [sentence] if sentence else []
+            captions += from_lexicon[label]
         for caption in captions:
             if caption not in clip.captions:
                 clip.captions.append(caption)

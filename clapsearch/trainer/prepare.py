@@ -42,7 +42,8 @@ class TrainData:
 def prepare_data(model: ClapModel, manifests: Sequence[str | Path], cfg: TrainConfig, out: Path) -> TrainData:
     """Read the manifests and cache what the frozen towers compute; `out/skipped.json` lists the clips left out."""
     clips, summaries, skipped = load_manifests(list(manifests))
-    add_label_captions(clips, cfg.label_templates, load_lexicon(cfg.lexicon, Path(cfg.cache_dir) / "lexicon"))
+    add_label_captions(clips, cfg.label_templates, load_lexicon(cfg.lexicon, Path(cfg.cache_dir) / "lexicon"),
+                       sentences=cfg.sentences)
     train_clips, held_clips = split_holdout(clips, cfg.holdout)
     data = TrainData(train_clips, held_clips, summaries, skipped)
     cache = FeatureCache(cfg.cache_dir, model)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from clapsearch.data.lexicon import LexiconError, WordNet, load_lexicon
+from clapsearch.errors import OptionError
 from clapsearch.manifest import Clip
 from clapsearch.trainer.manifest import add_label_captions
 
@@ -46,7 +47,17 @@ INDEX = {
     "criterion": (2, ["standard"]), "level_crossing": (1, ["level_crossing"]),
     "grade_crossing": (1, ["level_crossing"]),
     "bell": (3, ["bell"]),
+    "dog": (5, ["animal"]), "door": (4, ["kitchen"]), "engine": (3, ["kitchen"]), "glass": (4, ["kitchen"]),
+    "glasses": (1, ["kitchen"]), "metal": (2, ["kitchen"]), "man": (6, ["animal"]), "gas": (5, ["kitchen"]),
+    "ga": (0, ["kitchen"]), "someone": (1, ["animal"]), "wing": (3, ["animal"]), "men": (1, ["animal"]),
 }
+
+
+# index.verb's lemmas and verb.exc's irregular -ing forms
+VERBS = ["bark", "scrape", "scrap", "close", "open", "shut", "die", "hit", "clink", "swish", "cry", "read", "fly",
+         "sing", "singe"]
+VERB_EXCEPTIONS = {"shutting": "shut", "dying": "die"}
+NOUN_EXCEPTIONS = {"men": "man", "gas": "gas"}  # WordNet lists some nouns as their own exception
 
 
 def write_wordnet(folder: Path) -> Path:
@@ -63,6 +74,10 @@ def write_wordnet(folder: Path) -> Path:
     index = [f"{lemma} n {len(names)} 1 @ {len(names)} {tagged} " + " ".join(f"{offsets[n]:08d}" for n in names)
              for lemma, (tagged, names) in sorted(INDEX.items())]
     (folder / "index.noun").write_text(header + "".join(line + " \n" for line in index), encoding="latin-1")
+    verbs = [f"{verb} v 1 0 1 0 {9000 + i:08d}" for i, verb in enumerate(sorted(VERBS))]
+    (folder / "index.verb").write_text(header + "".join(line + " \n" for line in verbs), encoding="latin-1")
+    (folder / "verb.exc").write_text("".join(f"{k} {v}\n" for k, v in VERB_EXCEPTIONS.items()), encoding="latin-1")
+    (folder / "noun.exc").write_text("".join(f"{k} {v}\n" for k, v in NOUN_EXCEPTIONS.items()), encoding="latin-1")
     return folder
 
 
@@ -124,3 +139,49 @@ def test_missing_or_damaged_files_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(LexiconError, match="unreadable line"):
         WordNet(folder)
     assert load_lexicon("", tmp_path) is None
+
+
+def test_noun_verbing_labels_read_as_sentences(wordnet: WordNet) -> None:
+    assert wordnet.sentence("dog barking") == "the dog barks"
+    assert wordnet.sentence("door closing") == "the door closes"  # the verb with an e: "clos" is no verb
+    assert wordnet.sentence("metal scraping") == "the metal scrapes"  # both are verbs: "scrapping" would be scrap
+    assert wordnet.sentence("engine shutting down") == "the engine shuts down"  # verb.exc, the rest kept
+    assert wordnet.sentence("horse dying") == "the horse dies"
+    assert wordnet.sentence("horse being hit") == "the horse is hit"
+    assert wordnet.sentence("level crossing bell swishing through the air") == (
+        "the level crossing bell swishes through the air")  # a compound is not a gerund
+    assert wordnet.sentence("someone reading out numbers") == "someone reads out numbers"  # no article
+    assert wordnet.sentence("horse crying out") == "the horse cries out"
+
+
+def test_plural_heads_take_the_plural_verb(wordnet: WordNet) -> None:
+    assert wordnet.sentence("dogs barking") == "the dogs bark"
+    assert wordnet.sentence("glasses clinking") == "the glasses clink"  # listed itself, but rarer than glass
+    assert wordnet.sentence("wings flapping") is None  # flap is not in this WordNet
+    assert wordnet.sentence("men shouting") is None  # shout is not either
+    assert wordnet.sentence("men dying") == "the men die"  # listed itself, and a plural in noun.exc
+    assert wordnet.sentence("horses being hit") == "the horses are hit"
+    assert wordnet.sentence("gas hissing") is None
+    assert wordnet.sentence("gas swishing") == "the gas swishes"  # "gas gas" in noun.exc is no plural; "ga" rare
+
+
+def test_other_labels_give_no_sentence(wordnet: WordNet) -> None:
+    for label in ["dog", "barking", "barking dog", "dog walking", "the word clock", "", "dog and horse"]:
+        assert wordnet.sentence(label) is None, label
+
+
+def test_sentences_are_added_as_captions_without_a_template(wordnet: WordNet) -> None:
+    clips = [Clip("a.wav", ["a horse galloping"], label="horse dying"), Clip("b.wav", ["x"], label="violin")]
+    add_label_captions(clips, ("the sound of {label}",), wordnet, sentences=True)
+    assert clips[0].captions == ["a horse galloping", "the sound of horse dying", "the sound of equine dying",
+                                 "the horse dies"]
+    assert clips[1].captions == ["x", "the sound of violin", "the sound of fiddle", "the sound of musical instrument"]
+    with pytest.raises(OptionError, match="give --lexicon too"):
+        add_label_captions(clips, ("the sound of {label}",), None, sentences=True)
+
+
+def test_sentences_need_the_verb_files(tmp_path: Path) -> None:
+    folder = write_wordnet(tmp_path / "dict")
+    (folder / "index.verb").unlink()
+    with pytest.raises(LexiconError, match="holds no WordNet index.verb"):
+        WordNet(folder).sentence("dog barking")

@@ -41,6 +41,7 @@ def test_train_command_errors_are_one_line(corpus: Path, tmp_path: Path, monkeyp
         (["--resume", str(tmp_path / "no-run")], ["no checkpoint to resume from", "no-run", "--resume"]),
         (["--data", str(corpus), "--lexicon", str(tmp_path / "no-wordnet")],
          ["no-wordnet holds no WordNet index.noun", "'wordnet'"]),
+        (["--data", str(corpus), "--sentences"], ["--sentences", "give --lexicon too"]),
     ]:
         result = CliRunner().invoke(app, base + extra)
         lines = [ln for ln in result.output.splitlines() if ln.strip()]
