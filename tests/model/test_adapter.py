@@ -110,3 +110,17 @@ def test_training_moves_the_adapter(tmp_path: Path) -> None:
     train("default-adapter", [tmp_path / "m.jsonl"], tmp_path / "run", cfg)
     model = create_model(str(tmp_path / "run"))
     assert model.audio_adapter is not None and model.audio_adapter.up.weight.abs().sum() > 0
+
+
+def test_with_block3_adds_the_third_blocks_pooled_features_after_the_towers_own(models) -> None:
+    plain, _ = models
+    cfg = load_config("default")
+    wide = build_model(replace(cfg, audio=replace(cfg.audio, width=768, arch={"with_block3": True})), seed=0).eval()
+    wave = torch.from_numpy((np.random.default_rng(1).standard_normal((2, 5 * 44100)) * 0.1).astype(np.float32))
+    with torch.no_grad():
+        out = wide.audio_tower(wave)
+        assert out.shape == (2, 768)
+        torch.testing.assert_close(out[:, :512], plain.audio_tower(wave), rtol=0, atol=0)
+        assert out[:, 512:].abs().sum() > 0
+    with pytest.raises(ValueError, match="with_block3 needs the aisfx tower without an adapter"):
+        build_model(replace(cfg, audio=replace(cfg.audio, arch={"with_block3": True, "adapter_rank": 8})), seed=0)

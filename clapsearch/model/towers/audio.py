@@ -109,6 +109,11 @@ def build_audio_tower(cfg: AudioConfig, pretrained: bool = True) -> AudioTower:
             raise ValueError(f"arch.adapter_rank needs the aisfx tower without long_audio 'window' (got tower "
                              f"{cfg.tower!r}, long_audio {cfg.long_audio!r})")
         net.pool = False  # the map goes to the model's FrameAdapter, which trains
+    if cfg.arch.get("with_block3"):
+        if not isinstance(net, EmbeddingNet) or adapter_rank(cfg):
+            raise ValueError("arch.with_block3 needs the aisfx tower without an adapter")
+        net.with_block3 = True
+        net.width += net.conv_block3.conv2.out_channels
     if getattr(net, "width", cfg.width) != cfg.width:
         raise ValueError(f"audio tower {cfg.tower} gives {net.width}-d features, config says {cfg.width}")
     if cfg.tower != "htsat":

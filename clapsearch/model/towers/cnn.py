@@ -46,14 +46,17 @@ class EmbeddingNet(nn.Module):
         self.conv_block4 = ConvBlock(4 * c, 8 * c)
         self.width = 8 * c
         self.pool = True  # False: return the (batch, channels, frames) map, for a trained adapter to pool
+        self.with_block3 = False  # True: the third block's features too, pooled alike, after the last's
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
         x = mel.unsqueeze(1)  # (batch, 1, frames, mels)
         x = self.conv_block1(x, (2, 2), "max")
         x = self.conv_block2(x, (2, 2), "max")
-        x = self.conv_block3(x, (2, 2), "max")
-        x = self.conv_block4(x, (1, 1), "max")
+        x3 = self.conv_block3(x, (2, 2), "max")
+        x = self.conv_block4(x3, (1, 1), "max")
         x = x.mean(dim=3)  # (batch, channels, frames)
+        if self.with_block3:
+            return torch.cat([x.max(dim=2).values, x3.mean(dim=3).max(dim=2).values], dim=1)
         return x.max(dim=2).values if self.pool else x
 
 
