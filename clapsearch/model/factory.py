@@ -213,6 +213,8 @@ def load_weights(model: ClapModel, path: Path, state: dict[str, torch.Tensor] | 
     the meta device afterwards is missing from the file.
     """
     state = load_safetensors(path) if state is None else state
+    if assign:
+        state = {k: _aligned(v) for k, v in state.items()}
     try:
         missing, unexpected = model.load_state_dict(state, strict=False, assign=assign)
     except RuntimeError as e:  # a tensor of the wrong shape: weights saved for another config
@@ -228,6 +230,16 @@ def load_weights(model: ClapModel, path: Path, state: dict[str, torch.Tensor] | 
         raise WeightsError(f"weights {display_path(str(path))} do not fit model {model.config.name!r}: "
                            f"missing {missing[:5]}, unexpected {unexpected[:5]}; save or convert the model again, "
                            "with its config.json beside its weights")
+
+
+def _aligned(tensor: torch.Tensor) -> torch.Tensor:
+    """The tensor in memory of its own, aligned as PyTorch's allocator aligns it (64 bytes).
+
+    A safetensors file's tensors are views into one buffer at 8-byte offsets. Taken as parameters as they are, some
+    CPUs' BLAS kernels add them up in another order than for the aligned copy a real build holds, so the same
+    weights would give embeddings that differ in the last bit from one load path to the other.
+    """
+    return tensor.clone() if tensor.data_ptr() % 64 else tensor
 
 
 def _channels_last_again(model: ClapModel) -> None:
