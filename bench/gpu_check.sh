@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU check: clapsearch's CUDA code paths and its GPU throughput, in one short run on a machine with an NVIDIA
-# GPU and no network (planned for about 8 minutes on an H200, installs included; never over BUDGET, 500 s; the steps run in
-# order of importance, so that what the budget cuts is the least needed).
+# GPU and no network (planned for about 8 minutes on an H200, installs included; never over BUDGET, 500 s; the
+# steps run in order of importance, so that what the budget cuts is the least needed).
 #
 #   bash bench/gpu_check.sh [KIT]        # KIT defaults to .devkit; the log goes to $OUT/log.txt (or /tmp)
 #
@@ -42,10 +42,11 @@
 #   SKIP_INSTALL=1 PYTHON=.venv/bin/python INDEX_COPIES=1 GPU_WORKERS=1 TRAIN_BATCH=2 TRAIN_STEPS=1 \
 #       bash bench/gpu_check.sh
 #
-# Knobs (environment): PYTHON (python3), SKIP_INSTALL (0), INDEX_COPIES (40), PYTEST_WORKERS (8), CPU_THREADS (nproc, at most 16),
-# GPU_WORKERS (12), TRAIN_BATCH (64), TRAIN_STEPS (10), BUDGET (500 s for the whole run: steps are cut short
-# or left out to stay within it), OUT (where log.txt goes), STEPS (only these steps, e.g.
-# STEPS="compare train-amp"; the set-up steps env, install, imports, model and folder always run).
+# Knobs (environment): PYTHON (python3), SKIP_INSTALL (0), INDEX_COPIES (40), PYTEST_WORKERS (8),
+# CPU_THREADS (nproc, at most 16), GPU_WORKERS (12), TRAIN_BATCH (64), TRAIN_STEPS (10), UNFREEZE_BATCH (384),
+# BUDGET (500 s for the whole run: steps are cut short or left out to stay within it), OUT (where log.txt goes),
+# STEPS (only these steps, e.g. STEPS="compare train-amp"; the set-up steps env, install, imports, model and
+# folder always run).
 # shellcheck disable=SC2329  # the step functions are called through step / timeout bash -c
 set -uo pipefail
 
@@ -302,9 +303,8 @@ device, batch = sys.argv[1], int(sys.argv[2])
 cuda = device.startswith("cuda")
 frames, mels, steps = 216, 96, (20 if cuda else 2)  # 5 s at 44.1 kHz, hop 1024: the default model's windows
 torch.manual_seed(0)
-for trained in ("block 4", "blocks 3-4", "all blocks"):
+for trained, first in (("block 4", 4), ("blocks 3-4", 3), ("all blocks", 1)):
     net = EmbeddingNet().to(device).train()
-    first = {"block 4": 4, "blocks 3-4": 3, "all blocks": 1}[trained]
     for i in range(1, 5):
         getattr(net, f"conv_block{i}").requires_grad_(i >= first)
     head = torch.nn.Linear(512, 512).to(device)
@@ -337,7 +337,8 @@ for trained in ("block 4", "blocks 3-4", "all blocks"):
 EOF
 }
 
-export -f pythreads unfreeze_speed env_report install_wheels imports audio_only_model run_pytest compare cli_smoke make_folder
+export -f pythreads unfreeze_speed env_report install_wheels imports audio_only_model run_pytest compare cli_smoke \
+    make_folder
 export KIT ROOT PY WORK INDEX_COPIES PYTEST_WORKERS UNFREEZE_BATCH
 
 main() {
