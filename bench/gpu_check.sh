@@ -21,8 +21,9 @@
 #   index    bench/index_throughput.py with the real default audio tower (aisfx) over KIT/esc50 copied to
 #            INDEX_COPIES x 50 files: --device cuda (default workers, then more workers and larger batches)
 #            and --device cpu with CPU_THREADS torch threads; files/s and x real time; and --precision bf16
-#   unfreeze the cost of lever 2's unfrozen audio tower: training steps/s of aisfx's EmbeddingNet from log-mel
-#            windows (5 s, 96 mels) at batch 384, bf16 autocast, with block 4, blocks 3-4 and all blocks trained
+#   unfreeze the cost of lever 2's unfrozen audio tower (bench/unfreeze_cost.py): seconds per training step of
+#            aisfx's EmbeddingNet from log-mel windows (5 s, 96 mels) at batch 384, bf16 autocast, with block 4,
+#            blocks 3-4 and all blocks trained
 #   train    bench/train_speed.py --device cuda --batch-size 64, --amp and --no-amp ('paper': CNN14 + BERT-base,
 #            random weights, nothing downloaded)
 #
@@ -294,47 +295,10 @@ make_folder() {
 }
 
 unfreeze_speed() {
-    "$PY" - "$GPU" "$UNFREEZE_BATCH" <<'EOF'
-import sys, time
-import torch
-from clapsearch.model.towers.cnn import EmbeddingNet
-
-device, batch = sys.argv[1], int(sys.argv[2])
-cuda = device.startswith("cuda")
-frames, mels, steps = 216, 96, (20 if cuda else 2)  # 5 s at 44.1 kHz, hop 1024: the default model's windows
-torch.manual_seed(0)
-for trained, first in (("block 4", 4), ("blocks 3-4", 3), ("all blocks", 1)):
-    net = EmbeddingNet().to(device).train()
-    for i in range(1, 5):
-        getattr(net, f"conv_block{i}").requires_grad_(i >= first)
-    head = torch.nn.Linear(512, 512).to(device)
-    params = [p for p in list(net.parameters()) + list(head.parameters()) if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=1e-4)
-    mel = torch.randn(batch, frames, mels, device=device)
-    if cuda:
-        torch.cuda.reset_peak_memory_stats()
-    def step():
-        with torch.autocast(device_type="cuda" if cuda else "cpu", dtype=torch.bfloat16):
-            z = torch.nn.functional.normalize(head(net(mel)).float(), dim=-1)
-        loss = torch.nn.functional.cross_entropy(z @ z.T / 0.07, torch.arange(batch, device=device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    for _ in range(3):
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    if cuda:
-        torch.cuda.synchronize()
-    dt = (time.perf_counter() - t0) / steps
-    peak = f", peak {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB" if cuda else ""
-    n = sum(p.numel() for p in params)
-    print(f"aisfx {trained} trained ({n / 1e6:.2f} M parameters), batch {batch} x {frames}x{mels} mel, bf16: "
-          f"{1 / dt:.2f} steps/s ({batch / dt:.0f} windows/s){peak}")
-EOF
+    local steps=2
+    [ "$GPU" = cuda ] && steps=20
+    "$PY" bench/unfreeze_cost.py --device "$GPU" --batch "$UNFREEZE_BATCH" --steps "$steps" --precision bf16 \
+        --start mel --train 4 --train 3 --train 1
 }
 
 export -f pythreads unfreeze_speed env_report install_wheels imports audio_only_model run_pytest compare cli_smoke \
